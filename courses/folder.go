@@ -1,0 +1,261 @@
+package courses
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The file names and keys of the course folder format (FORMAT.md).
+const (
+	courseFile = "course.md"
+	moduleFile = "module.md"
+)
+
+var (
+	courseKeys = []string{"title", "summary", "audience", "topics", "study_hours", "level", "language", "version"}
+	moduleKeys = []string{"title", "summary"}
+	lessonKeys = []string{"title", "minutes"}
+
+	numberedDir  = regexp.MustCompile(`^([0-9]{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$`)
+	numberedFile = regexp.MustCompile(`^([0-9]{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$`)
+)
+
+// ReadCourseFolder reads and checks the course folder dir in fsys. The folder's
+// name is the course slug. It returns an EINVALID *Error listing every problem
+// found, each with its file (relative to dir's parent) and line, or the course.
+func ReadCourseFolder(fsys fs.FS, dir string) (*Course, error) {
+	r := &folderReader{fsys: fsys, base: path.Dir(dir)}
+	c := r.course(dir)
+	if len(r.problems) > 0 {
+		return nil, Invalid("course folder "+path.Base(dir)+" has problems", r.problems...)
+	}
+	return c, nil
+}
+
+// ReadCatalog reads every course folder directly under dir, for example the
+// shipped catalogue. Problems of all folders are reported together.
+func ReadCatalog(fsys fs.FS, dir string) ([]*Course, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, Errorf(EINVALID, "read catalogue %s: %v", dir, err)
+	}
+	var list []*Course
+	var problems []Problem
+	for _, e := range entries {
+		if !e.IsDir() || ignored(e.Name()) {
+			continue
+		}
+		c, err := ReadCourseFolder(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			p := ErrorProblems(err)
+			if p == nil {
+				return nil, err
+			}
+			problems = append(problems, p...)
+			continue
+		}
+		list = append(list, c)
+	}
+	if len(problems) > 0 {
+		return nil, Invalid("catalogue has problems", problems...)
+	}
+	return list, nil
+}
+
+type folderReader struct {
+	fsys     fs.FS
+	base     string
+	problems []Problem
+}
+
+// rel names a path for problems: relative to the folder holding the course.
+func (r *folderReader) rel(p string) string {
+	if r.base == "." {
+		return p
+	}
+	return strings.TrimPrefix(p, r.base+"/")
+}
+
+func (r *folderReader) problem(file string, line int, key string, args map[string]any) {
+	r.problems = append(r.problems, Problem{File: r.rel(file), Line: line, Key: key, Args: args})
+}
+
+func (r *folderReader) read(p string, allowed []string) *frontMatter {
+	data, err := fs.ReadFile(r.fsys, p)
+	if err != nil {
+		key := ProblemUnreadable
+		if errors.Is(err, fs.ErrNotExist) {
+			key = ProblemMissingFile
+		}
+		r.problem(p, 0, key, nil)
+		return nil
+	}
+	return parseFrontMatter(r.rel(p), data, allowed)
+}
+
+func (r *folderReader) collect(fm *frontMatter) {
+	r.problems = append(r.problems, fm.problems...)
+}
+
+func (r *folderReader) course(dir string) *Course {
+	c := &Course{Slug: path.Base(dir)}
+	if !ValidSlug(c.Slug) {
+		r.problem(dir, 0, ProblemBadSlug, map[string]any{"name": c.Slug})
+	}
+	if fm := r.read(path.Join(dir, courseFile), courseKeys); fm != nil {
+		c.Title = fm.text("title", true, 3, 120)
+		c.Summary = fm.text("summary", true, 10, 300)
+		for _, o := range fm.list("audience", func(s string) bool { return Office(s).Valid() }, names(Offices)) {
+			c.Audience = append(c.Audience, Office(o))
+		}
+		for _, t := range fm.list("topics", func(s string) bool { return Topic(s).Valid() }, names(Topics)) {
+			c.Topics = append(c.Topics, Topic(t))
+		}
+		c.StudyHours = studyHours(fm)
+		c.Level = Level(fm.choice("level", names(Levels)))
+		c.Language = fm.choice("language", Languages)
+		c.Version = fm.integer("version", 1, 1_000_000)
+		c.Description = fm.body
+		if fm.body == "" && len(fm.problems) == 0 {
+			fm.add(fm.bodyLine, "", ProblemEmptyBody, nil)
+		}
+		r.collect(fm)
+	}
+	entries, err := fs.ReadDir(r.fsys, dir)
+	if err != nil {
+		r.problem(dir, 0, ProblemUnreadable, nil)
+		return c
+	}
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || ignored(name) || !startsWithDigit(name) {
+			continue
+		}
+		p := path.Join(dir, name)
+		n, slug, ok := r.numbered(p, name, numberedDir, seen)
+		if !ok {
+			continue
+		}
+		c.Modules = append(c.Modules, r.module(p, n, slug))
+	}
+	if len(c.Modules) == 0 {
+		r.problem(path.Join(dir, courseFile), 0, ProblemNoModules, nil)
+	}
+	slices.SortFunc(c.Modules, func(a, b Module) int { return a.Position - b.Position })
+	return c
+}
+
+// numbered checks a module or lesson name against pattern and that its number
+// is not taken yet in the same folder.
+func (r *folderReader) numbered(p, name string, pattern *regexp.Regexp, seen map[int]string) (int, string, bool) {
+	m := pattern.FindStringSubmatch(name)
+	if m == nil {
+		r.problem(p, 0, ProblemBadName, map[string]any{"name": name})
+		return 0, "", false
+	}
+	n, _ := strconv.Atoi(m[1]) // at most three digits: cannot fail
+	if other, dup := seen[n]; dup {
+		r.problem(p, 0, ProblemDuplicateNumber, map[string]any{"number": n, "other": other})
+		return 0, "", false
+	}
+	seen[n] = name
+	return n, m[2], true
+}
+
+func (r *folderReader) module(dir string, position int, slug string) Module {
+	m := Module{Position: position, Slug: slug}
+	if fm := r.read(path.Join(dir, moduleFile), moduleKeys); fm != nil {
+		m.Title = fm.text("title", true, 3, 120)
+		m.Summary = fm.text("summary", false, 0, 300)
+		m.Intro = fm.body
+		r.collect(fm)
+	}
+	entries, err := fs.ReadDir(r.fsys, dir)
+	if err != nil {
+		r.problem(dir, 0, ProblemUnreadable, nil)
+		return m
+	}
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || ignored(name) || name == moduleFile || !strings.HasSuffix(name, ".md") {
+			continue
+		}
+		p := path.Join(dir, name)
+		n, lessonSlug, ok := r.numbered(p, name, numberedFile, seen)
+		if !ok {
+			continue
+		}
+		m.Lessons = append(m.Lessons, r.lesson(p, n, lessonSlug))
+	}
+	if len(m.Lessons) == 0 {
+		r.problem(path.Join(dir, moduleFile), 0, ProblemNoLessons, nil)
+	}
+	slices.SortFunc(m.Lessons, func(a, b Lesson) int { return a.Position - b.Position })
+	return m
+}
+
+func (r *folderReader) lesson(p string, position int, slug string) Lesson {
+	l := Lesson{Position: position, Slug: slug}
+	fm := r.read(p, lessonKeys)
+	if fm == nil {
+		return l
+	}
+	l.Title = fm.text("title", true, 3, 120)
+	l.Minutes = fm.integer("minutes", 1, 240)
+	l.Body = fm.body
+	if fm.body == "" && len(fm.problems) == 0 {
+		fm.add(fm.bodyLine, "", ProblemEmptyBody, nil)
+	}
+	r.collect(fm)
+	return l
+}
+
+// studyHours reads study_hours: 0,5 to 200 with at most one decimal.
+func studyHours(fm *frontMatter) float64 {
+	s := fm.text("study_hours", true, 1, 20)
+	if s == "" {
+		return 0
+	}
+	line := fm.line("study_hours")
+	if _, frac, ok := strings.Cut(strings.Replace(s, ",", ".", 1), "."); ok && len(frac) > 1 && allDigits(frac) {
+		fm.add(line, "study_hours", ProblemTooManyDecimals, map[string]any{"value": s})
+		return 0
+	}
+	h, ok := ParseHours(s)
+	if !ok {
+		fm.add(line, "study_hours", ProblemNotNumber, map[string]any{"value": truncate(s, 20)})
+		return 0
+	}
+	if h < 0.5 || h > 200 {
+		fm.add(line, "study_hours", ProblemOutOfRange, map[string]any{"min": "0,5", "max": 200})
+	}
+	return h
+}
+
+func ignored(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
+
+func startsWithDigit(name string) bool { return name != "" && name[0] >= '0' && name[0] <= '9' }
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func names[S ~string](list []S) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
+}
