@@ -140,6 +140,8 @@ type CourseService interface {
 	// SaveCourse creates the course or replaces the content of the course
 	// with the same slug, in one transaction.
 	SaveCourse(ctx context.Context, c *Course) error
+	// SaveCourses saves several courses in one transaction: all or none.
+	SaveCourses(ctx context.Context, list []*Course) error
 	// CountCourses returns the number of courses.
 	CountCourses(ctx context.Context) (int, error)
 }

@@ -178,27 +178,42 @@ func (s *CourseService) CountCourses(ctx context.Context) (int, error) {
 // ids of lessons that stay keep pointing at the same lesson; modules and
 // lessons that are gone are deleted. c's ids are set on return.
 func (s *CourseService) SaveCourse(ctx context.Context, c *courses.Course) error {
+	return s.SaveCourses(ctx, []*courses.Course{c})
+}
+
+// SaveCourses saves every course as SaveCourse does, all in one transaction:
+// a catalogue is imported whole or not at all.
+func (s *CourseService) SaveCourses(ctx context.Context, list []*courses.Course) error {
 	now := s.db.Now().UTC()
 	return s.db.inTx(ctx, func(tx bun.Tx) error {
-		row := courseRow{
-			Slug: c.Slug, Title: c.Title, Summary: c.Summary, Description: c.Description,
-			StudyHours: c.StudyHours, Level: string(c.Level), Language: c.Language, Version: c.Version,
-			Published: true, CreatedAt: now, UpdatedAt: now,
+		for _, c := range list {
+			if err := saveCourse(ctx, tx, c, now); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.NewInsert().Model(&row).
-			On("CONFLICT (slug) DO UPDATE").
-			Set("title = EXCLUDED.title, summary = EXCLUDED.summary, description = EXCLUDED.description").
-			Set("study_hours = EXCLUDED.study_hours, level = EXCLUDED.level, language = EXCLUDED.language").
-			Set("version = EXCLUDED.version, published = EXCLUDED.published, updated_at = EXCLUDED.updated_at").
-			Returning("id").Exec(ctx); err != nil {
-			return wrap(err, "save course")
-		}
-		c.ID, c.UpdatedAt = row.ID, now
-		if err := replaceVocabularies(ctx, tx, c); err != nil {
-			return err
-		}
-		return saveModules(ctx, tx, c)
+		return nil
 	})
+}
+
+func saveCourse(ctx context.Context, tx bun.Tx, c *courses.Course, now time.Time) error {
+	row := courseRow{
+		Slug: c.Slug, Title: c.Title, Summary: c.Summary, Description: c.Description,
+		StudyHours: c.StudyHours, Level: string(c.Level), Language: c.Language, Version: c.Version,
+		Published: true, CreatedAt: now, UpdatedAt: now,
+	}
+	if _, err := tx.NewInsert().Model(&row).
+		On("CONFLICT (slug) DO UPDATE").
+		Set("title = EXCLUDED.title, summary = EXCLUDED.summary, description = EXCLUDED.description").
+		Set("study_hours = EXCLUDED.study_hours, level = EXCLUDED.level, language = EXCLUDED.language").
+		Set("version = EXCLUDED.version, published = EXCLUDED.published, updated_at = EXCLUDED.updated_at").
+		Returning("id").Exec(ctx); err != nil {
+		return wrap(err, "save course "+c.Slug)
+	}
+	c.ID, c.UpdatedAt = row.ID, now
+	if err := replaceVocabularies(ctx, tx, c); err != nil {
+		return err
+	}
+	return saveModules(ctx, tx, c)
 }
 
 func replaceVocabularies(ctx context.Context, tx bun.Tx, c *courses.Course) error {

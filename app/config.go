@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/raadzaam/raadzaam/courses"
+)
+
+// Config is everything Raadzaam reads from its environment (CONTRACT.md).
+// It is read once at start and validated as a whole.
+type Config struct {
+	Port        int
+	DatabaseURL string // the DSN given to db.Open
+	Embedded    bool   // no DATABASE_URL: SQLite in DataDir
+	DataDir     string
+	BaseURL     *url.URL
+	Demo        bool
+	// TrustedProxies are the addresses (CIDR) whose Fly-Client-IP header is
+	// believed; empty means the connection's own address is the client's.
+	TrustedProxies  []string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+}
+
+// loadConfig reads the configuration through getenv and reports every
+// problem at once, each naming its variable.
+func loadConfig(getenv func(string) string) (*Config, error) {
+	cfg := &Config{Port: 8080, DataDir: "./data", LogLevel: slog.LevelInfo, ShutdownTimeout: 4 * time.Second}
+	var problems []courses.Problem
+	bad := func(field, key string, args map[string]any) {
+		problems = append(problems, courses.Problem{Field: field, Key: key, Args: args})
+	}
+
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			bad("PORT", courses.ProblemOutOfRange, map[string]any{"min": 1, "max": 65535})
+		}
+		cfg.Port = p
+	}
+	if v := getenv("RAADZAAM_DATA"); v != "" {
+		cfg.DataDir = v
+	}
+	cfg.DatabaseURL = strings.TrimSpace(getenv("DATABASE_URL"))
+	if cfg.DatabaseURL == "" {
+		cfg.Embedded = true
+		cfg.DatabaseURL = "sqlite:" + filepath.Join(cfg.DataDir, "raadzaam.db")
+	} else if !validDatabaseURL(cfg.DatabaseURL) {
+		bad("DATABASE_URL", courses.ProblemUnknownValue, map[string]any{"value": "…", "allowed": "postgres://…, sqlite:PATH"})
+	}
+
+	base := getenv("RAADZAAM_BASE_URL")
+	if base == "" {
+		base = fmt.Sprintf("http://localhost:%d", cfg.Port)
+	}
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("RAADZAAM_BASE_URL", courses.ProblemUnknownValue, map[string]any{"value": base, "allowed": "https://host[/path]"})
+	} else {
+		cfg.BaseURL = u
+	}
+
+	switch v := strings.ToLower(getenv("RAADZAAM_DEMO")); v {
+	case "":
+		cfg.Demo = cfg.Embedded
+	case "on", "true", "1":
+		cfg.Demo = true
+	case "off", "false", "0":
+		cfg.Demo = false
+	default:
+		bad("RAADZAAM_DEMO", courses.ProblemUnknownValue, map[string]any{"value": v, "allowed": "on, off"})
+	}
+
+	if v := getenv("RAADZAAM_TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, strings.TrimSpace(p))
+		}
+	}
+	if v := getenv("RAADZAAM_LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("RAADZAAM_LOG_LEVEL", courses.ProblemUnknownValue, map[string]any{"value": v, "allowed": "debug, info, warn, error"})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, courses.Invalid("configuration", problems...)
+	}
+	return cfg, nil
+}
+
+func validDatabaseURL(s string) bool {
+	switch {
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		return err == nil && u.Host != ""
+	case strings.HasPrefix(s, "sqlite:"):
+		return len(s) > len("sqlite:")
+	default:
+		return !strings.Contains(s, "://") // a plain file path
+	}
+}

@@ -1,0 +1,178 @@
+// Command raadzaam is the learning platform for Dutch political office
+// holders: it serves the web application and the JSON API, and offers the
+// operator's commands of CONTRACT.md (migrate, courses import/export, ...).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // Europe/Amsterdam also in images without zoneinfo
+
+	"github.com/raadzaam/raadzaam/courses"
+	"github.com/raadzaam/raadzaam/db"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		os.Exit(1)
+	}
+}
+
+// run executes one command and reports its errors on stderr, translated
+// into the operator's language; it returns the error for the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	catalog, err := loadCatalog()
+	if err != nil {
+		fmt.Fprintln(stderr, "raadzaam:", err)
+		return err
+	}
+	l := catalog.Locale(cliLanguage(getenv))
+	err = dispatch(ctx, args, getenv, stdin, stdout, stderr, l)
+	if err != nil {
+		printError(stderr, l, err)
+	}
+	return err
+}
+
+// cliLanguage picks the language of command output: RAADZAAM_LANG, else the
+// locale's LANG, else Dutch.
+func cliLanguage(getenv func(string) string) string {
+	for _, v := range []string{getenv("RAADZAAM_LANG"), getenv("LANG")} {
+		if v != "" {
+			if strings.HasPrefix(v, "en") {
+				return "en"
+			}
+			return "nl"
+		}
+	}
+	return "nl"
+}
+
+func printError(w io.Writer, l *Locale, err error) {
+	var usage usageError
+	switch problems := courses.ErrorProblems(err); {
+	case errors.As(err, &usage):
+		fmt.Fprintln(w, l.T("cli.usage"))
+	case len(problems) > 0:
+		for _, p := range problems {
+			fmt.Fprintln(w, l.Problem(p))
+		}
+		fmt.Fprintln(w, l.T("cli.nothing_saved", "n", len(problems)))
+	default:
+		msg := err.Error()
+		if code := courses.ErrorCode(err); code != courses.EINTERNAL {
+			msg = l.T("error."+code) + " (" + msg + ")"
+		}
+		fmt.Fprintln(w, "raadzaam:", msg)
+	}
+}
+
+// usageError is a command line that names no known command.
+type usageError struct{ args []string }
+
+func (e usageError) Error() string { return "unknown command: " + strings.Join(e.args, " ") }
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, l *Locale) error {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, l.T("cli.usage"))
+		return nil
+	}
+	if len(args) >= 2 && args[0] == "courses" && args[1] == "check" && len(args) == 3 {
+		return checkCourses(stdout, l, args[2])
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg)
+	switch {
+	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
+		ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, log, stdout, ln)
+	case len(args) == 1 && args[0] == "migrate":
+		d, err := openAndMigrate(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		fmt.Fprintln(stdout, l.T("cli.migrated"))
+		return nil
+	case len(args) == 3 && args[0] == "courses" && args[1] == "import":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return importCourses(ctx, d, stdout, l, args[2]) })
+	case len(args) == 4 && args[0] == "courses" && args[1] == "export":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return exportCourse(ctx, d, stdout, l, args[2], args[3]) })
+	case len(args) == 3 && args[0] == "municipalities" && args[1] == "import":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return importMunicipalities(ctx, d, stdout, l, args[2]) })
+	}
+	return usageError{args: args}
+}
+
+func newLogger(w io.Writer, cfg *Config) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// openAndMigrate opens the configured database and applies migrations.
+func openAndMigrate(ctx context.Context, cfg *Config, log *slog.Logger) (*db.DB, error) {
+	d, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "migrations", applied)
+	}
+	return d, nil
+}
+
+func withDB(ctx context.Context, cfg *Config, log *slog.Logger, fn func(*db.DB) error) error {
+	d, err := openAndMigrate(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(d)
+}
+
+// serve migrates, loads the shipped data into an empty database and serves
+// HTTP on ln until ctx ends (SIGINT or SIGTERM), then shuts down gracefully
+// and closes the database.
+func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer, ln net.Listener) error {
+	d, err := openAndMigrate(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		if err := d.Close(); err != nil {
+			log.Error("close database", "error", err.Error())
+		}
+	}()
+	if err := seed(ctx, d, cfg, log, stdout); err != nil {
+		ln.Close()
+		return err
+	}
+	a, err := newApplication(cfg, log, d)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return a.serve(ctx, ln)
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+
+	"github.com/raadzaam/raadzaam/courses"
+	"github.com/raadzaam/raadzaam/courses/catalog"
+	"github.com/raadzaam/raadzaam/db"
+	"github.com/raadzaam/raadzaam/db/refdata"
+)
+
+// seed fills an empty database with what ships with Raadzaam: the course
+// catalogue, the municipalities and, in demo mode, one account per role.
+// Each part is loaded only when its table is empty, so restarts change nothing.
+func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout io.Writer) error {
+	cs := db.NewCourseService(d)
+	if n, err := cs.CountCourses(ctx); err != nil {
+		return err
+	} else if n == 0 {
+		list, err := courses.ReadCatalog(catalog.FS, ".")
+		if err != nil {
+			return fmt.Errorf("shipped catalogue: %w", err)
+		}
+		if err := cs.SaveCourses(ctx, list); err != nil {
+			return err
+		}
+		log.Info("catalogue loaded", "courses", len(list))
+	}
+
+	ms := db.NewMunicipalityService(d)
+	if list, err := ms.Municipalities(ctx, true); err != nil {
+		return err
+	} else if len(list) == 0 {
+		list, err := courses.ParseMunicipalities(bytes.NewReader(refdata.Municipalities), refdata.MunicipalitiesFile)
+		if err != nil {
+			return fmt.Errorf("shipped municipalities: %w", err)
+		}
+		if err := ms.ReplaceMunicipalities(ctx, list); err != nil {
+			return err
+		}
+		log.Info("municipalities loaded", "municipalities", len(list))
+	}
+
+	if !cfg.Demo {
+		return nil
+	}
+	us := db.NewUserService(d)
+	if n, err := us.CountUsers(ctx); err != nil || n > 0 {
+		return err
+	}
+	return createDemoAccounts(ctx, us, stdout)
+}
+
+// demoAccounts are the demo users, one per role, with names that exercise
+// diacritics and particles everywhere they are shown.
+var demoAccounts = []courses.User{
+	{Email: "raadslid@demo.raadzaam.nl", Name: "Ayşe Çelik-van 't Hoff", Role: courses.RoleLearner},
+	{Email: "trainer@demo.raadzaam.nl", Name: "Zoë Łukasiewicz", Role: courses.RoleTrainer},
+	{Email: "vereniging@demo.raadzaam.nl", Name: "Jan-Willem de Bruïne", Role: courses.RoleAssociationAdmin},
+	{Email: "beheer@demo.raadzaam.nl", Name: "Noor El Idrissi", Role: courses.RoleAdmin},
+}
+
+// createDemoAccounts creates the demo users with fresh passwords and prints
+// them once; they are not stored anywhere in plain text.
+func createDemoAccounts(ctx context.Context, us courses.UserService, stdout io.Writer) error {
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "\nDemo accounts (passwords are shown only now):")
+	for _, u := range demoAccounts {
+		password := newPassword()
+		hash, err := hashPassword(password)
+		if err != nil {
+			return err
+		}
+		u.Demo = true
+		if err := us.CreateUser(ctx, &u, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Role, u.Email, password)
+	}
+	fmt.Fprintln(w)
+	return w.Flush()
+}

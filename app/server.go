@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/raadzaam/raadzaam/courses"
+	"github.com/raadzaam/raadzaam/db"
+)
+
+// application holds every dependency of the HTTP handlers; the handlers are
+// its methods and routes.go is the one route table.
+type application struct {
+	cfg     *Config
+	log     *slog.Logger
+	db      *db.DB
+	courses courses.CourseService
+	catalog *Catalog
+	views   *views
+	assets  *assets
+	pages   *pageCache
+	openapi []byte
+	fiber   *fiber.App
+}
+
+// newApplication composes the HTTP application over an open database.
+func newApplication(cfg *Config, log *slog.Logger, d *db.DB) (*application, error) {
+	catalog, err := loadCatalog()
+	if err != nil {
+		return nil, fmt.Errorf("message catalogue: %w", err)
+	}
+	assets, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("static assets: %w", err)
+	}
+	views, err := loadViews(assets)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	doc, err := loadOpenAPI()
+	if err != nil {
+		return nil, fmt.Errorf("openapi document: %w", err)
+	}
+	a := &application{
+		cfg: cfg, log: log, db: d,
+		courses: db.NewCourseService(d),
+		catalog: catalog, views: views, assets: assets,
+		pages:   newPageCache(30 * time.Second),
+		openapi: doc,
+	}
+	a.fiber = fiber.New(fiber.Config{
+		AppName:                 "raadzaam",
+		ErrorHandler:            a.handleError,
+		DisableStartupMessage:   true,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             75 * time.Second,
+		BodyLimit:               1 << 20,
+		ProxyHeader:             proxyHeader(cfg),
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		StrictRouting:           false,
+		CaseSensitive:           true,
+	})
+	a.routes()
+	return a, nil
+}
+
+// proxyHeader names the header that carries the client address behind Fly's
+// proxy; it is only read when the proxy is configured as trusted.
+func proxyHeader(cfg *Config) string {
+	if len(cfg.TrustedProxies) > 0 {
+		return "Fly-Client-IP"
+	}
+	return ""
+}
+
+// serve listens on ln until ctx ends, then stops accepting connections,
+// lets in-flight requests finish within the shutdown timeout and returns.
+func (a *application) serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.fiber.Listener(ln) }()
+	a.log.Info("listening", "addr", ln.Addr().String(), "database", string(a.db.Kind), "base_url", a.cfg.BaseURL.String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	if err := a.fiber.ShutdownWithTimeout(a.cfg.ShutdownTimeout); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

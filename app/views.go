@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/raadzaam/raadzaam/courses"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// views holds every page template, each parsed once at start together with
+// the layout; a missing or broken template stops the start.
+type views struct {
+	pages map[string]*template.Template
+	md    *markdown
+}
+
+// page is what every template receives: the request's locale and context
+// for the layout, and the page's own data in Data.
+type page struct {
+	*Locale
+	Title       string // the page's own title; the layout adds "Raadzaam"
+	Description string // meta description
+	Path        string // the current path with query, for the language switch
+	Nav         string // which main navigation item is current
+	Data        any
+}
+
+func loadViews(a *assets) (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, md: newMarkdown()}
+	funcs := template.FuncMap{
+		"asset":    a.URL,
+		"markdown": v.md.HTML,
+		"langURL": func(lang, back string) string {
+			return "/taal?lang=" + lang + "&terug=" + urlQueryEscape(back)
+		},
+		"languages": func() []string { return languages },
+		"offices":   func() []courses.Office { return courses.Offices },
+		"topics":    func() []courses.Topic { return courses.Topics },
+		"filterLabel": func(p *page, f courses.CourseFilter) string {
+			var parts []string
+			if f.Office != "" {
+				parts = append(parts, p.Office(f.Office))
+			}
+			if f.Topic != "" {
+				parts = append(parts, p.Topic(f.Topic))
+			}
+			return strings.Join(parts, " · ")
+		},
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "templates/")
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, name)
+		if err != nil {
+			return nil, err
+		}
+		v.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return v, nil
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes the named page into a new byte slice.
+func (v *views) render(name string, p *page) ([]byte, error) {
+	t, ok := v.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufferPool.Put(buf) }()
+	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	// Copied: the buffer returns to the pool, and Fiber keeps the slice
+	// until the response is written.
+	return bytes.Clone(buf.Bytes()), nil
+}
