@@ -33,12 +33,8 @@ func (a *application) routes() {
 	api := app.Group("/api/v1")
 	api.Get("/courses", a.handleAPICourseList)
 	api.Get("/courses/:slug", a.handleAPICourseShow)
-
-	app.Use(handleNotFound)
+	// Paths without a route reach Fiber's 404 or 405, answered by handleError.
 }
-
-// handleNotFound answers every path without a route.
-func handleNotFound(c *fiber.Ctx) error { return fiber.ErrNotFound }
 
 // handleRobots lets search engines index the public catalogue only.
 func handleRobots(c *fiber.Ctx) error {
