@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -102,7 +101,7 @@ func startServer(t testing.TB, kind db.Kind) string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal(fmt.Sprintf("server not ready: %v", err))
+			t.Fatalf("server not ready: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

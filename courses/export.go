@@ -12,9 +12,18 @@ import (
 // slug inside parent, so that ReadCourseFolder reads back the same course.
 // It refuses to write over an existing folder.
 func WriteCourseFolder(parent string, c *Course) error {
+	if !ValidSlug(c.Slug) {
+		return Errorf(EINVALID, "bad slug %q", c.Slug)
+	}
 	dir := filepath.Join(parent, c.Slug)
-	if _, err := os.Stat(dir); err == nil {
-		return Errorf(ECONFLICT, "folder %s exists already", dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil { // fails when it exists: never write over a folder
+		if os.IsExist(err) {
+			return Errorf(ECONFLICT, "folder %s exists already", dir)
+		}
+		return err
 	}
 	files := map[string]string{
 		courseFile: frontMatterText([][2]string{

@@ -99,7 +99,9 @@ func (r *folderReader) read(p string, allowed []string) *frontMatter {
 }
 
 func (r *folderReader) collect(fm *frontMatter) {
-	r.problems = append(r.problems, fm.problems...)
+	if fm != nil {
+		r.problems = append(r.problems, fm.problems...)
+	}
 }
 
 func (r *folderReader) course(dir string) *Course {
@@ -107,7 +109,9 @@ func (r *folderReader) course(dir string) *Course {
 	if !ValidSlug(c.Slug) {
 		r.problem(dir, 0, ProblemBadSlug, map[string]any{"name": c.Slug})
 	}
-	if fm := r.read(path.Join(dir, courseFile), courseKeys); fm != nil {
+	if fm := r.read(path.Join(dir, courseFile), courseKeys); fm != nil && fm.broken {
+		r.collect(fm)
+	} else if fm != nil {
 		c.Title = fm.text("title", true, 3, 120)
 		c.Summary = fm.text("summary", true, 10, 300)
 		for _, o := range fm.list("audience", func(s string) bool { return Office(s).Valid() }, names(Offices)) {
@@ -121,7 +125,7 @@ func (r *folderReader) course(dir string) *Course {
 		c.Language = fm.choice("language", Languages)
 		c.Version = fm.integer("version", 1, 1_000_000)
 		c.Description = fm.body
-		if fm.body == "" && len(fm.problems) == 0 {
+		if fm.body == "" {
 			fm.add(fm.bodyLine, "", ProblemEmptyBody, nil)
 		}
 		r.collect(fm)
@@ -170,7 +174,9 @@ func (r *folderReader) numbered(p, name string, pattern *regexp.Regexp, seen map
 
 func (r *folderReader) module(dir string, position int, slug string) Module {
 	m := Module{Position: position, Slug: slug}
-	if fm := r.read(path.Join(dir, moduleFile), moduleKeys); fm != nil {
+	if fm := r.read(path.Join(dir, moduleFile), moduleKeys); fm != nil && fm.broken {
+		r.collect(fm)
+	} else if fm != nil {
 		m.Title = fm.text("title", true, 3, 120)
 		m.Summary = fm.text("summary", false, 0, 300)
 		m.Intro = fm.body
@@ -184,7 +190,7 @@ func (r *folderReader) module(dir string, position int, slug string) Module {
 	seen := map[int]string{}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || ignored(name) || name == moduleFile || !strings.HasSuffix(name, ".md") {
+		if e.IsDir() || ignored(name) || name == moduleFile || !strings.HasSuffix(name, ".md") || !startsWithDigit(name) {
 			continue
 		}
 		p := path.Join(dir, name)
@@ -204,13 +210,14 @@ func (r *folderReader) module(dir string, position int, slug string) Module {
 func (r *folderReader) lesson(p string, position int, slug string) Lesson {
 	l := Lesson{Position: position, Slug: slug}
 	fm := r.read(p, lessonKeys)
-	if fm == nil {
+	if fm == nil || fm.broken {
+		r.collect(fm)
 		return l
 	}
 	l.Title = fm.text("title", true, 3, 120)
 	l.Minutes = fm.integer("minutes", 1, 240)
 	l.Body = fm.body
-	if fm.body == "" && len(fm.problems) == 0 {
+	if fm.body == "" {
 		fm.add(fm.bodyLine, "", ProblemEmptyBody, nil)
 	}
 	r.collect(fm)

@@ -18,6 +18,7 @@ type frontMatter struct {
 	body     string
 	bodyLine int // the line the body starts on
 	problems []Problem
+	broken   bool // no usable front matter: field checks would only add noise
 }
 
 type fmValue struct {
@@ -33,10 +34,12 @@ func parseFrontMatter(file string, data []byte, allowed []string) *frontMatter {
 	fm := &frontMatter{file: file, values: map[string]fmValue{}}
 	if len(data) > maxFileSize {
 		fm.add(0, "", ProblemTooLarge, map[string]any{"max": maxFileSize / 1024})
+		fm.broken = true
 		return fm
 	}
 	if !utf8.Valid(data) {
 		fm.add(0, "", ProblemNotUTF8, nil)
+		fm.broken = true
 		return fm
 	}
 	text := string(bytes.TrimPrefix(data, []byte("\uFEFF")))
@@ -44,6 +47,7 @@ func parseFrontMatter(file string, data []byte, allowed []string) *frontMatter {
 	lines := strings.Split(text, "\n")
 	if strings.TrimRight(lines[0], " \t") != "---" {
 		fm.add(1, "", ProblemNoFrontMatter, nil)
+		fm.broken = true
 		return fm
 	}
 	end := -1
@@ -74,6 +78,7 @@ func parseFrontMatter(file string, data []byte, allowed []string) *frontMatter {
 	}
 	if end < 0 {
 		fm.add(1, "", ProblemUnclosedFront, nil)
+		fm.broken = true
 		return fm
 	}
 	fm.bodyLine = end + 2
@@ -122,7 +127,7 @@ func (fm *frontMatter) integer(key string, min, max int) int {
 		return 0
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil {
+	if err != nil || !integerPattern.MatchString(s) {
 		fm.add(fm.line(key), key, ProblemNotNumber, map[string]any{"value": truncate(s, 20)})
 		return 0
 	}
@@ -166,18 +171,21 @@ func (fm *frontMatter) choice(key string, choices []string) string {
 }
 
 // ParseHours parses a study load written the Dutch way ("4,5") or the
-// English way ("4.5"), with at most one decimal.
+// English way ("4.5"), with at most one decimal: digits only, so that Go's
+// float syntax (NaN, Inf, 1_0, 0x1p1) is refused.
 func ParseHours(s string) (float64, bool) {
-	s = strings.Replace(strings.TrimSpace(s), ",", ".", 1)
-	if whole, frac, ok := strings.Cut(s, "."); ok && (len(frac) != 1 || whole == "") {
+	s = strings.TrimSpace(s)
+	if !hoursPattern.MatchString(s) {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || strings.ContainsAny(s, "eE+-") {
-		return 0, false
-	}
-	return f, true
+	f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+	return f, err == nil
 }
+
+var (
+	hoursPattern   = regexp.MustCompile(`^[0-9]{1,6}([.,][0-9])?$`)
+	integerPattern = regexp.MustCompile(`^[0-9]{1,9}$`)
+)
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

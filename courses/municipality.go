@@ -44,7 +44,7 @@ func ValidCBSCode(s string) bool { return cbsCodePattern.MatchString(s) }
 var municipalityColumns = []string{"cbs_code", "name", "common_name", "province"}
 
 // ParseMunicipalities reads a municipality list in the CSV format of
-// shared/data/gemeenten-2026.csv (header cbs_code,name,common_name,province).
+// db/refdata/gemeenten-2026.csv (header cbs_code,name,common_name,province).
 // Every bad row is reported, by line, before anything is returned.
 func ParseMunicipalities(r io.Reader, file string) ([]Municipality, error) {
 	cr := csv.NewReader(r)
@@ -60,15 +60,15 @@ func ParseMunicipalities(r io.Reader, file string) ([]Municipality, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+			if !errors.As(err, &pe) {
+				return nil, &Error{Code: EINTERNAL, Message: "read municipality list", Err: err}
 			}
-			add(line, "", ProblemBadCSV, map[string]any{"detail": err.Error()})
+			add(pe.StartLine, "", ProblemBadCSV, map[string]any{"detail": pe.Err.Error()})
 			break
 		}
+		line, _ := cr.FieldPos(0)
 		if n == 0 {
 			if len(rec) > 0 {
 				rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")

@@ -111,7 +111,7 @@ func (s *CourseService) loadVocabularies(ctx context.Context, idb bun.IDB, ids [
 	var audience []audienceRow
 	if err := idb.NewSelect().Model(&audience).
 		Join("JOIN offices o ON o.code = audience_row.office").
-		Where("audience_row.course_id IN (?)", bun.In(ids)).
+		Where("audience_row.course_id IN (?)", bun.List(ids)).
 		OrderExpr("audience_row.course_id, o.position").Scan(ctx); err != nil {
 		return wrap(err, "load audience")
 	}
@@ -122,7 +122,7 @@ func (s *CourseService) loadVocabularies(ctx context.Context, idb bun.IDB, ids [
 	var topics []topicRow
 	if err := idb.NewSelect().Model(&topics).
 		Join("JOIN topics t ON t.code = topic_row.topic").
-		Where("topic_row.course_id IN (?)", bun.In(ids)).
+		Where("topic_row.course_id IN (?)", bun.List(ids)).
 		OrderExpr("topic_row.course_id, t.position").Scan(ctx); err != nil {
 		return wrap(err, "load topics")
 	}
@@ -262,7 +262,7 @@ func saveModules(ctx context.Context, tx bun.Tx, c *courses.Course) error {
 	}
 	q := tx.NewDelete().Model((*moduleRow)(nil)).Where("course_id = ?", c.ID)
 	if len(keep) > 0 {
-		q = q.Where("id NOT IN (?)", bun.In(keep))
+		q = q.Where("id NOT IN (?)", bun.List(keep))
 	}
 	_, err := q.Exec(ctx)
 	return wrap(err, "delete old modules")
@@ -284,7 +284,7 @@ func saveLessons(ctx context.Context, tx bun.Tx, m *courses.Module) error {
 	}
 	q := tx.NewDelete().Model((*lessonRow)(nil)).Where("module_id = ?", m.ID)
 	if len(keep) > 0 {
-		q = q.Where("id NOT IN (?)", bun.In(keep))
+		q = q.Where("id NOT IN (?)", bun.List(keep))
 	}
 	_, err := q.Exec(ctx)
 	return wrap(err, "delete old lessons")

@@ -50,7 +50,7 @@ func (s *MunicipalityService) ReplaceMunicipalities(ctx context.Context, list []
 		}
 		_, err := tx.NewUpdate().Model((*municipalityRow)(nil)).
 			Set("active = ?", false).Set("updated_at = ?", now).
-			Where("cbs_code NOT IN (?)", bun.In(codes)).Where("active").
+			Where("cbs_code NOT IN (?)", bun.List(codes)).Where("active").
 			Exec(ctx)
 		return wrap(err, "retire municipalities")
 	})

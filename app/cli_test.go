@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/raadzaam/raadzaam/db"
+	"github.com/raadzaam/raadzaam/db/dbtest"
+)
+
+// writeFiles creates files (path → content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const goodCourse = `---
+title: Vergaderen met de Reglement van orde
+summary: Hoe een raadsvergadering verloopt, van opening tot stemming.
+audience: raadslid, griffier
+topics: werkwijze-raad
+study_hours: 1,5
+level: basis
+language: nl
+version: 1
+---
+Een korte cursus over de orde van de vergadering.
+`
+
+func goodFolder(t *testing.T, parent, slug string) string {
+	t.Helper()
+	writeFiles(t, parent, map[string]string{
+		slug + "/course.md":              goodCourse,
+		slug + "/01-orde/module.md":      "---\ntitle: De orde\n---\n",
+		slug + "/01-orde/01-opening.md":  "---\ntitle: De opening\nminutes: 10\n---\nDe voorzitter opent.\n",
+		slug + "/01-orde/02-stemming.md": "---\ntitle: De stemming\nminutes: 15\n---\nHoofdelijk of bij handopsteken.\n",
+	})
+	return filepath.Join(parent, slug)
+}
+
+// runCLI runs the program with args against the given environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = run(context.Background(), args, getenvFrom(env), strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestCoursesImportAndExport(t *testing.T) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			env := testEnv(t, kind, nil)
+			src := t.TempDir()
+			goodFolder(t, src, "vergaderen")
+
+			out, stderr, err := runCLI(t, env, "courses", "import", filepath.Join(src, "vergaderen"))
+			if err != nil {
+				t.Fatalf("import: %v\n%s", err, stderr)
+			}
+			if want := "vergaderen: geïmporteerd (1 modules, 2 lessen)"; !strings.Contains(out, want) {
+				t.Errorf("import output %q lacks %q", out, want)
+			}
+
+			dst := t.TempDir()
+			if _, stderr, err := runCLI(t, env, "courses", "export", "vergaderen", dst); err != nil {
+				t.Fatalf("export: %v\n%s", err, stderr)
+			}
+			for _, name := range []string{"course.md", "01-orde/module.md", "01-orde/01-opening.md", "01-orde/02-stemming.md"} {
+				b, err := os.ReadFile(filepath.Join(dst, "vergaderen", name))
+				if err != nil {
+					t.Fatalf("exported %s: %v", name, err)
+				}
+				if name == "course.md" && !strings.Contains(string(b), "study_hours: 1.5") {
+					t.Errorf("exported course.md lacks study_hours: %s", b)
+				}
+			}
+			// The export imports again as the same course: check it reads cleanly.
+			if out, stderr, err := runCLI(t, env, "courses", "check", filepath.Join(dst, "vergaderen")); err != nil || !strings.Contains(out, "in orde") {
+				t.Errorf("check of the export: %v %s %s", err, out, stderr)
+			}
+			if _, stderr, err := runCLI(t, env, "courses", "export", "bestaat-niet", t.TempDir()); err == nil || !strings.Contains(stderr, "niet vinden") {
+				t.Errorf("export of an unknown course: err %v, stderr %q", err, stderr)
+			}
+		})
+	}
+}
+
+// TestCoursesImportIsAllOrNothing imports a folder of two courses, one of
+// them with three errors in different files: every error is reported as
+// file:line: message and nothing is saved.
+func TestCoursesImportIsAllOrNothing(t *testing.T) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			env := testEnv(t, kind, nil)
+			src := t.TempDir()
+			goodFolder(t, src, "goed")
+			goodFolder(t, src, "fout")
+			writeFiles(t, src, map[string]string{
+				"fout/course.md":             strings.Replace(goodCourse, "study_hours: 1,5", "study_hours: vier", 1),
+				"fout/01-orde/01-opening.md": "---\ntitle: De opening\nminutes: 0\n---\nTekst.\n",
+				"fout/01-orde/02-stemming.md": "title: zonder kop\n",
+			})
+			_, stderr, err := runCLI(t, env, "courses", "import", src)
+			if err == nil {
+				t.Fatal("import of a bad folder succeeded")
+			}
+			for _, want := range []string{
+				`fout/course.md:6: study_hours: "vier" is geen getal`,
+				"fout/01-orde/01-opening.md:3: minutes: moet tussen 1 en 240 liggen",
+				`fout/01-orde/02-stemming.md:1: het bestand moet beginnen met een regel "---"`,
+				"3 fouten gevonden; er is niets opgeslagen.",
+			} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			d, err := db.Open(env["DATABASE_URL"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if n, err := db.NewCourseService(d).CountCourses(context.Background()); err != nil || n != 0 {
+				t.Errorf("after a failed import: %d courses (err %v), want 0", n, err)
+			}
+		})
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	badCSV := filepath.Join(dir, "gemeenten.csv")
+	writeFiles(t, dir, map[string]string{"gemeenten.csv": "cbs_code,name,common_name,province\nGM12,X,X,Groningen\nGM0014,Groningen,Groningen,Holland\n"})
+	env := map[string]string{"RAADZAAM_DATA": dir}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"unknown command", env, []string{"fly"}, []string{"Gebruik: raadzaam"}},
+		{"bad settings are all named", map[string]string{"PORT": "abc", "RAADZAAM_DEMO": "misschien", "DATABASE_URL": "mysql://x"}, []string{"migrate"},
+			[]string{"PORT: moet tussen 1 en 65.535 liggen", `RAADZAAM_DEMO: "misschien" is onbekend`, "DATABASE_URL:"}},
+		{"in English", map[string]string{"PORT": "0", "RAADZAAM_LANG": "en"}, []string{"migrate"}, []string{"PORT: must be between 1 and 65,535"}},
+		{"missing folder", env, []string{"courses", "check", filepath.Join(dir, "nergens")}, []string{"nergens: bestand of map ontbreekt"}},
+		{"bad municipality list", env, []string{"municipalities", "import", badCSV},
+			[]string{`gemeenten.csv:2: cbs_code: "GM12" is onbekend`, `gemeenten.csv:3: province: "Holland" is onbekend`}},
+	}
+	for _, tt := range tests {
+		_, stderr, err := runCLI(t, tt.env, tt.args...)
+		if err == nil {
+			t.Errorf("%s: want an error", tt.name)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, w, stderr)
+			}
+		}
+	}
+}
+
+func TestMigrateAndMunicipalitiesImport(t *testing.T) {
+	env := testEnv(t, db.SQLite, nil)
+	if out, stderr, err := runCLI(t, env, "migrate"); err != nil || !strings.Contains(out, "De database is bijgewerkt.") {
+		t.Fatalf("migrate: %v %q %q", err, out, stderr)
+	}
+	out, stderr, err := runCLI(t, env, "municipalities", "import", filepath.Join("..", "db", "refdata", "gemeenten-2026.csv"))
+	if err != nil || !strings.Contains(out, "342 gemeenten ingelezen.") {
+		t.Fatalf("municipalities import: %v %q %q", err, out, stderr)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := loadConfig(getenvFrom(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Port != 8080 || !cfg.Embedded || !cfg.Demo || cfg.DatabaseURL != "sqlite:data/raadzaam.db" || cfg.BaseURL.String() != "http://localhost:8080" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	cfg, err = loadConfig(getenvFrom(map[string]string{"DATABASE_URL": "postgres://u@db:5432/raadzaam", "PORT": "9000", "RAADZAAM_BASE_URL": "https://raadzaam.nl/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Embedded || cfg.Demo || cfg.Port != 9000 || cfg.BaseURL.String() != "https://raadzaam.nl" {
+		t.Errorf("production: %+v", cfg)
+	}
+}
+
+// TestServeDemoAccounts runs serve on an empty embedded database: it prints
+// one demo account per role with a password that verifies, once.
+func TestServeDemoAccounts(t *testing.T) {
+	d := dbtest.MustOpen(t, db.SQLite)
+	var out bytes.Buffer
+	cfg := &Config{Demo: true}
+	log := newLogger(&bytes.Buffer{}, &Config{})
+	if err := seed(context.Background(), d, cfg, log, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range demoAccounts {
+		if !strings.Contains(out.String(), u.Email) {
+			t.Errorf("output lacks %s", u.Email)
+		}
+	}
+	var hash string
+	if err := d.NewRaw("SELECT password_hash FROM users WHERE email = ?", "raadslid@demo.raadzaam.nl").Scan(context.Background(), &hash); err != nil {
+		t.Fatal(err)
+	}
+	line := out.String()[strings.Index(out.String(), "raadslid@demo.raadzaam.nl"):]
+	password := strings.Fields(line)[1]
+	if !checkPassword(hash, password) || checkPassword(hash, password+"x") {
+		t.Error("printed password does not verify against the stored hash")
+	}
+	out.Reset()
+	if err := seed(context.Background(), d, cfg, log, &out); err != nil || out.Len() != 0 {
+		t.Errorf("second start printed %q (err %v), want nothing", out.String(), err)
+	}
+}

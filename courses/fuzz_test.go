@@ -1,0 +1,218 @@
+package courses
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"unicode/utf8"
+)
+
+// frontMatterSeeds are valid and broken Markdown files for the fuzz targets.
+var frontMatterSeeds = []string{
+	proefCourse,
+	lessonText("Slot", "10", "Tot slot.\n"),
+	"---\ntitle: Module\nsummary:\n---\n",
+	strings.ReplaceAll(proefCourse, "\n", "\r\n"),
+	"\uFEFF" + proefCourse,
+	"---\ntitle: Slot\nminutes: 10\n\nTekst.\n",
+	"title: Slot\n---\n",
+	"---\n# commentaar\n\nauthor: x\nlevel: basis\nlevel: basis\nniveau\n: leeg\n---\n",
+	"---\ntitle: Sl\xffot\n---\n",
+	"",
+	"---",
+	"---\n---",
+	" ---\n---\n",
+}
+
+// parseSafely runs parseFrontMatter and turns a panic into a test failure
+// that shows the input.
+func parseSafely(t *testing.T, data []byte) *frontMatter {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("parseFrontMatter(%q) panicked: %v", data, p)
+		}
+	}()
+	return parseFrontMatter("f.md", data, courseKeys)
+}
+
+func FuzzParseFrontMatter(f *testing.F) {
+	for _, s := range frontMatterSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fm := parseSafely(t, data)
+		lines := strings.Count(string(data), "\n") + 1
+		for _, p := range fm.problems {
+			if p.Line < 0 || p.Line > lines {
+				t.Errorf("problem %s: line %d outside 0..%d", p, p.Line, lines)
+			}
+			if !slices.Contains(ProblemKeys, p.Key) {
+				t.Errorf("problem %s: unknown key %q", p, p.Key)
+			}
+			if p.File != "f.md" {
+				t.Errorf("problem %s: file %q, want %q", p, p.File, "f.md")
+			}
+		}
+		if len(fm.problems) > 0 {
+			return
+		}
+		for key := range fm.values {
+			if !slices.Contains(courseKeys, key) {
+				t.Errorf("value for key %q that is not allowed", key)
+			}
+		}
+		if fm.body != strings.TrimSpace(fm.body) {
+			t.Errorf("body %q not trimmed", fm.body)
+		}
+		again := parseSafely(t, data)
+		if !reflect.DeepEqual(again.values, fm.values) || again.body != fm.body || again.bodyLine != fm.bodyLine {
+			t.Errorf("parsing twice differs:\n%+v\n%+v", fm, again)
+		}
+	})
+}
+
+// readSafely runs ReadCourseFolder and turns a panic into a test failure.
+func readSafely(t *testing.T, fsys fstest.MapFS, dir string) (*Course, error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("ReadCourseFolder panicked: %v\ncourse.md: %q", p, fsys[dir+"/course.md"].Data)
+		}
+	}()
+	return ReadCourseFolder(fsys, dir)
+}
+
+func FuzzReadCourseFolder(f *testing.F) {
+	for _, s := range frontMatterSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fsys := fstest.MapFS{
+			"proef/course.md":       {Data: data},
+			"proef/01-a/module.md":  {Data: []byte("---\ntitle: Module a\n---\n")},
+			"proef/01-a/01-slot.md": {Data: []byte(lessonText("Slot", "10", "Tot slot."))},
+		}
+		c, err := readSafely(t, fsys, "proef")
+		switch {
+		case c == nil && err == nil:
+			t.Fatal("ReadCourseFolder returned neither a course nor an error")
+		case c != nil && err != nil:
+			t.Fatalf("ReadCourseFolder returned a course and the error %v", err)
+		case err != nil:
+			if got, want := ErrorCode(err), EINVALID; got != want {
+				t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
+			}
+			problems := ErrorProblems(err)
+			if len(problems) == 0 {
+				t.Fatalf("%v has no problems", err)
+			}
+			for _, p := range problems {
+				if p.File != "proef/course.md" || p.Line < 0 || !slices.Contains(ProblemKeys, p.Key) {
+					t.Errorf("problem %s: want file proef/course.md, line >= 0 and a known key", p)
+				}
+			}
+			return
+		}
+		// A course that reads without problems keeps every rule of FORMAT.md.
+		if n := utf8.RuneCountInString(c.Title); n < 3 || n > 120 {
+			t.Errorf("title of %d characters", n)
+		}
+		if n := utf8.RuneCountInString(c.Summary); n < 10 || n > 300 {
+			t.Errorf("summary of %d characters", n)
+		}
+		if len(c.Audience) == 0 || len(c.Topics) == 0 {
+			t.Errorf("audience %q, topics %q: want at least one of each", c.Audience, c.Topics)
+		}
+		for _, o := range c.Audience {
+			if !o.Valid() {
+				t.Errorf("audience %q", o)
+			}
+		}
+		for _, tp := range c.Topics {
+			if !tp.Valid() {
+				t.Errorf("topic %q", tp)
+			}
+		}
+		if !(c.StudyHours >= 0.5 && c.StudyHours <= 200) {
+			t.Errorf("study hours %v outside 0,5..200", c.StudyHours)
+		}
+		if !c.Level.Valid() || !slices.Contains(Languages, c.Language) || c.Version < 1 {
+			t.Errorf("level %q, language %q, version %d", c.Level, c.Language, c.Version)
+		}
+		if c.Description == "" || len(c.Modules) != 1 {
+			t.Errorf("description %q, %d modules: want a description and 1 module", c.Description, len(c.Modules))
+		}
+	})
+}
+
+func FuzzParseMunicipalities(f *testing.F) {
+	f.Add(municipalityHeader + "GM0014,Groningen,Groningen,Groningen\nGM0820,\"Nuenen, Gerwen en Nederwetten\",Nuenen,Noord-Brabant\n")
+	f.Add("\uFEFF" + municipalityHeader + "GM0080,Leeuwarden,Leeuwarden,Fryslân\r\n")
+	f.Add(municipalityHeader + "GM12,,x,Friesland\nGM0014,a\n")
+	f.Add(municipalityHeader)
+	f.Add("")
+	f.Add("a,b\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		list, err := parseMunicipalities(t, in)
+		if (list == nil) == (err == nil) {
+			t.Fatalf("ParseMunicipalities returned %d municipalities and the error %v: want exactly one", len(list), err)
+		}
+		if err != nil {
+			if got, want := ErrorCode(err), EINVALID; got != want {
+				t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
+			}
+			problems := ErrorProblems(err)
+			if len(problems) == 0 {
+				t.Fatalf("%v has no problems", err)
+			}
+			for _, p := range problems {
+				if p.File != "g.csv" || p.Line < 1 || !slices.Contains(ProblemKeys, p.Key) {
+					t.Errorf("problem %s: want file g.csv, line >= 1 and a known key", p)
+				}
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, m := range list {
+			if !ValidCBSCode(m.CBSCode) || seen[m.CBSCode] || m.Name == "" || m.CommonName == "" || !slices.Contains(Provinces, m.Province) || !m.Active {
+				t.Errorf("bad municipality %+v", m)
+			}
+			seen[m.CBSCode] = true
+		}
+	})
+}
+
+// parseHoursSafely runs ParseHours and turns a panic into a test failure.
+func parseHoursSafely(t *testing.T, s string) (float64, bool) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("ParseHours(%q) panicked: %v", s, p)
+		}
+	}()
+	return ParseHours(s)
+}
+
+func FuzzParseHours(f *testing.F) {
+	for _, s := range []string{"4,5", "4.5", "0", "200", " 3 ", "4,55", "vier", ",5", "5,", "-1", "1e2", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, ok := parseHoursSafely(t, s)
+		if !ok {
+			return
+		}
+		if !(h >= 0) {
+			t.Fatalf("ParseHours(%q) = %v, want a number >= 0", s, h)
+		}
+		for _, again := range []string{strconv.FormatFloat(h, 'f', 1, 64), strings.Replace(strconv.FormatFloat(h, 'f', 1, 64), ".", ",", 1)} {
+			if got, ok := parseHoursSafely(t, again); !ok || got != h {
+				t.Errorf("ParseHours(%q) = %v; ParseHours(%q) = %v, %v, want %v, true", s, h, again, got, ok, h)
+			}
+		}
+	})
+}
