@@ -108,8 +108,8 @@ func TestCoursesImportIsAllOrNothing(t *testing.T) {
 			goodFolder(t, src, "goed")
 			goodFolder(t, src, "fout")
 			writeFiles(t, src, map[string]string{
-				"fout/course.md":             strings.Replace(goodCourse, "study_hours: 1,5", "study_hours: vier", 1),
-				"fout/01-orde/01-opening.md": "---\ntitle: De opening\nminutes: 0\n---\nTekst.\n",
+				"fout/course.md":              strings.Replace(goodCourse, "study_hours: 1,5", "study_hours: vier", 1),
+				"fout/01-orde/01-opening.md":  "---\ntitle: De opening\nminutes: 0\n---\nTekst.\n",
 				"fout/01-orde/02-stemming.md": "title: zonder kop\n",
 			})
 			_, stderr, err := runCLI(t, env, "courses", "import", src)
