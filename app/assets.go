@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
@@ -16,6 +18,7 @@ import (
 // asset is one embedded static file, held in memory.
 type asset struct {
 	body        []byte
+	gzipped     []byte // body compressed once at start, when that saves space
 	contentType string
 	url         string // the fingerprinted URL
 }
@@ -49,6 +52,9 @@ func loadAssets() (*assets, error) {
 		}
 		x := &asset{body: body, contentType: ct,
 			url: "/static/" + strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:5]) + ext}
+		if x.gzipped, err = gzipBytes(body); err != nil {
+			return err
+		}
 		a.byName[name] = x
 		a.byURL[x.url] = x
 		return nil
@@ -81,5 +87,29 @@ func (a *assets) handleStatic(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, x.contentType)
 	c.Set(fiber.HeaderCacheControl, cache)
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if x.gzipped != nil && strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip") // the compress middleware leaves it alone
+		return c.Send(x.gzipped)
+	}
 	return c.Send(x.body)
+}
+
+// gzipBytes compresses b, or returns nil when that would not save a tenth.
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() > len(b)*9/10 {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
 }

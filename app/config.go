@@ -31,7 +31,7 @@ type Config struct {
 // loadConfig reads the configuration through getenv and reports every
 // problem at once, each naming its variable.
 func loadConfig(getenv func(string) string) (*Config, error) {
-	cfg := &Config{Port: 8080, DataDir: "./data", LogLevel: slog.LevelInfo, ShutdownTimeout: 4 * time.Second}
+	cfg := &Config{Port: 8080, DataDir: "./data", LogLevel: slog.LevelInfo, ShutdownTimeout: 8 * time.Second}
 	var problems []courses.Problem
 	bad := func(field, key string, args map[string]any) {
 		problems = append(problems, courses.Problem{Field: field, Key: key, Args: args})
@@ -86,6 +86,13 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			bad("RAADZAAM_LOG_LEVEL", courses.ProblemUnknownValue, map[string]any{"value": v, "allowed": "debug, info, warn, error"})
 		}
+	}
+	if v := getenv("RAADZAAM_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 5*time.Minute {
+			bad("RAADZAAM_SHUTDOWN_TIMEOUT", courses.ProblemUnknownValue, map[string]any{"value": v, "allowed": "0s–5m"})
+		}
+		cfg.ShutdownTimeout = d
 	}
 	if len(problems) > 0 {
 		return nil, courses.Invalid("configuration", problems...)

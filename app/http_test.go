@@ -156,6 +156,8 @@ func TestStaticAssets(t *testing.T) {
 		"Cache-Control": "immutable", "Content-Type": "text/css"}}.run(t, a)
 	scenario{name: "page links it", path: "/", wantStatus: 200, want: []string{css}}.run(t, a)
 	scenario{name: "unknown asset", path: "/static/css/nope.css", wantStatus: 404}.run(t, a)
+	scenario{name: "precompressed CSS", path: css, header: map[string]string{"Accept-Encoding": "gzip, br"}, wantStatus: 200,
+		wantHeader: map[string]string{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}}.run(t, a)
 }
 
 // TestDatabaseUnavailable checks that a database that does not answer makes
