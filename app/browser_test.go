@@ -41,9 +41,9 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium for one test and returns its context;
-// each subtest opens its own tab with chromedp.NewContext(browser). The
-// browser stops, and its profile is removed, when the test ends.
+// newBrowser starts a headless Chromium for one test and returns its context,
+// in which newTab opens tabs. The browser stops, and its profile is removed,
+// when the test ends.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	if testing.Short() {
@@ -153,12 +153,22 @@ func formatViolations(vs []axeViolation) string {
 				fmt.Fprintf(&b, "\n    ... and %d more", len(v.Nodes)-i)
 				break
 			}
-			fmt.Fprintf(&b, "\n    %s: %.160s\n      %s", n.Target, n.HTML, strings.ReplaceAll(n.Summary, "\n", " / "))
+			fmt.Fprintf(&b, "\n    %s: %.160s\n      %s", n.Target, n.HTML, oneLine(n.Summary))
 		}
 	}
 	return b.String()
 }
 
+// oneLine joins axe's multi-line failure summary into one line.
+func oneLine(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, " ")
+}
+
+// readAxe returns the vendored axe-core source, ready to evaluate.
 func readAxe(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/axe.min.js")
@@ -203,16 +213,18 @@ func TestAccessibility(t *testing.T) {
 		{"not-found", "/bestaat-niet", http.StatusNotFound},
 	}
 	viewports := []struct{ width, height int64 }{{360, 740}, {1280, 900}}
-	for _, p := range pages {
-		for _, lang := range languages {
-			for _, vp := range viewports {
+	// One tab per language and width, reused for every page: opening a tab
+	// costs about as much as checking a page. Each page still goes through
+	// /taal, so the language never depends on the order of the subtests.
+	for _, lang := range languages {
+		for _, vp := range viewports {
+			tab := newTab(t, browser)
+			if err := chromedp.Do(tab, chromedp.EmulateViewport(vp.width, vp.height)); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pages {
 				t.Run(p.name+"/"+lang+"/"+strconv.FormatInt(vp.width, 10), func(t *testing.T) {
-					tab := newTab(t, browser)
-					if err := chromedp.Do(tab, chromedp.EmulateViewport(vp.width, vp.height)); err != nil {
-						t.Fatal(err)
-					}
 					openIn(t, tab, base, lang, p.path, p.status)
-
 					if got := evaluate[string](t, tab, `document.documentElement.lang`); got != lang {
 						t.Errorf("html lang: got %q, want %q", got, lang)
 					}
