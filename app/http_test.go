@@ -60,6 +60,18 @@ func (s scenario) run(t *testing.T, a *application) {
 	}
 }
 
+// runOnBoth runs the scenarios against the application on each database.
+func runOnBoth(t *testing.T, scenarios []scenario) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			a := newTestApp(t, kind)
+			for _, s := range scenarios {
+				s.run(t, a)
+			}
+		})
+	}
+}
+
 var english = map[string]string{"Accept-Language": "en-GB,en;q=0.9,nl;q=0.5"}
 
 func TestPages(t *testing.T) {
@@ -105,14 +117,7 @@ func TestPages(t *testing.T) {
 			"Referrer-Policy": "same-origin", "X-Request-Id": ""}},
 		{name: "robots", path: "/robots.txt", wantStatus: 200, want: []string{"Allow: /cursussen"}},
 	}
-	for _, kind := range dbtest.Kinds {
-		t.Run(string(kind), func(t *testing.T) {
-			a := newTestApp(t, kind)
-			for _, s := range scenarios {
-				s.run(t, a)
-			}
-		})
-	}
+	runOnBoth(t, scenarios)
 }
 
 func TestAPI(t *testing.T) {
@@ -134,14 +139,7 @@ func TestAPI(t *testing.T) {
 		{name: "wrong method", method: http.MethodDelete, path: "/api/v1/courses", wantStatus: 405, want: []string{`"code":"invalid"`}},
 		{name: "openapi", path: "/api/openapi.json", wantStatus: 200, want: []string{`"openapi": "3.1.0"`}},
 	}
-	for _, kind := range dbtest.Kinds {
-		t.Run(string(kind), func(t *testing.T) {
-			a := newTestApp(t, kind)
-			for _, s := range scenarios {
-				s.run(t, a)
-			}
-		})
-	}
+	runOnBoth(t, scenarios)
 }
 
 // TestStaticAssets checks that pages link fingerprinted assets and that

@@ -130,24 +130,9 @@ func (r *folderReader) course(dir string) *Course {
 		}
 		r.collect(fm)
 	}
-	entries, err := fs.ReadDir(r.fsys, dir)
-	if err != nil {
-		r.problem(dir, 0, ProblemUnreadable, nil)
-		return c
-	}
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		if !e.IsDir() || ignored(name) || !startsWithDigit(name) {
-			continue
-		}
-		p := path.Join(dir, name)
-		n, slug, ok := r.numbered(p, name, numberedDir, seen)
-		if !ok {
-			continue
-		}
+	r.eachNumbered(dir, numberedDir, func(p string, n int, slug string) {
 		c.Modules = append(c.Modules, r.module(p, n, slug))
-	}
+	})
 	if len(c.Modules) == 0 {
 		r.problem(path.Join(dir, courseFile), 0, ProblemNoModules, nil)
 	}
@@ -155,21 +140,37 @@ func (r *folderReader) course(dir string) *Course {
 	return c
 }
 
-// numbered checks a module or lesson name against pattern and that its number
-// is not taken yet in the same folder.
-func (r *folderReader) numbered(p, name string, pattern *regexp.Regexp, seen map[int]string) (int, string, bool) {
-	m := pattern.FindStringSubmatch(name)
-	if m == nil {
-		r.problem(p, 0, ProblemBadName, map[string]any{"name": name})
-		return 0, "", false
+// eachNumbered calls fn, in folder order, for each module folder (pattern
+// numberedDir) or lesson file (numberedFile) in dir whose name has the
+// NN-slug form and a number not used before in dir. Other names starting with
+// a digit are problems; names without a leading digit are ignored.
+func (r *folderReader) eachNumbered(dir string, pattern *regexp.Regexp, fn func(p string, n int, slug string)) {
+	entries, err := fs.ReadDir(r.fsys, dir)
+	if err != nil {
+		r.problem(dir, 0, ProblemUnreadable, nil)
+		return
 	}
-	n, _ := strconv.Atoi(m[1]) // at most three digits: cannot fail
-	if other, dup := seen[n]; dup {
-		r.problem(p, 0, ProblemDuplicateNumber, map[string]any{"number": n, "other": other})
-		return 0, "", false
+	wantDir := pattern == numberedDir
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() != wantDir || ignored(name) || !startsWithDigit(name) || (!wantDir && !strings.HasSuffix(name, ".md")) {
+			continue
+		}
+		p := path.Join(dir, name)
+		m := pattern.FindStringSubmatch(name)
+		if m == nil {
+			r.problem(p, 0, ProblemBadName, map[string]any{"name": name})
+			continue
+		}
+		n, _ := strconv.Atoi(m[1]) // at most three digits: cannot fail
+		if other, dup := seen[n]; dup {
+			r.problem(p, 0, ProblemDuplicateNumber, map[string]any{"number": n, "other": other})
+			continue
+		}
+		seen[n] = name
+		fn(p, n, m[2])
 	}
-	seen[n] = name
-	return n, m[2], true
 }
 
 func (r *folderReader) module(dir string, position int, slug string) Module {
@@ -182,24 +183,9 @@ func (r *folderReader) module(dir string, position int, slug string) Module {
 		m.Intro = fm.body
 		r.collect(fm)
 	}
-	entries, err := fs.ReadDir(r.fsys, dir)
-	if err != nil {
-		r.problem(dir, 0, ProblemUnreadable, nil)
-		return m
-	}
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || ignored(name) || name == moduleFile || !strings.HasSuffix(name, ".md") || !startsWithDigit(name) {
-			continue
-		}
-		p := path.Join(dir, name)
-		n, lessonSlug, ok := r.numbered(p, name, numberedFile, seen)
-		if !ok {
-			continue
-		}
-		m.Lessons = append(m.Lessons, r.lesson(p, n, lessonSlug))
-	}
+	r.eachNumbered(dir, numberedFile, func(p string, n int, slug string) {
+		m.Lessons = append(m.Lessons, r.lesson(p, n, slug))
+	})
 	if len(m.Lessons) == 0 {
 		r.problem(path.Join(dir, moduleFile), 0, ProblemNoLessons, nil)
 	}
