@@ -98,7 +98,7 @@ func (a *assets) handleStatic(c *fiber.Ctx) error {
 // gzipBytes compresses b, or returns nil when that would not save a tenth.
 func gzipBytes(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

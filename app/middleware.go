@@ -5,8 +5,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/url"
-	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,21 +36,44 @@ func (a *application) localeFrom(c *fiber.Ctx) *Locale {
 	return a.catalog.Locale(languages[0])
 }
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
+// validRequestID reports whether an incoming id is 8 to 64 letters, digits
+// or hyphens, so that it is safe to log and echo.
+func validRequestID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if b := id[i]; !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// requestIDs makes ids unique across instances and restarts: a random
+// prefix per process and a counter, cheaper than random bytes per request.
+var (
+	requestIDPrefix  = randomHex(6)
+	requestIDCounter atomic.Uint64
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // requestID gives each request an id, taken from Fly's or a client's header
 // when it is well-formed, and returns it in X-Request-Id.
 func requestID(c *fiber.Ctx) error {
 	id := c.Get("Fly-Request-Id")
-	if !requestIDPattern.MatchString(id) {
+	if !validRequestID(id) {
 		id = c.Get(fiber.HeaderXRequestID)
 	}
-	if !requestIDPattern.MatchString(id) {
-		b := make([]byte, 12)
-		_, _ = rand.Read(b)
-		id = hex.EncodeToString(b)
-	} else {
+	if validRequestID(id) {
 		id = strings.Clone(id) // Fiber reuses the header buffer
+	} else {
+		id = requestIDPrefix + "-" + strconv.FormatUint(requestIDCounter.Add(1), 36)
 	}
 	c.Locals(localRequestID, id)
 	c.Set(fiber.HeaderXRequestID, id)
