@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"text/tabwriter"
+	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/courses/catalog"
@@ -58,29 +59,34 @@ func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout i
 
 // demoAccounts are the demo users, one per role, with names that exercise
 // diacritics and particles everywhere they are shown.
-var demoAccounts = []courses.User{
-	{Email: "raadslid@demo.raadzaam.nl", Name: "Ayşe Çelik-van 't Hoff", Role: courses.RoleLearner},
+var demoAccounts = []courses.NewUser{
+	{Email: "raadslid@demo.raadzaam.nl", Name: "Ayşe Çelik-van 't Hoff", Role: courses.RoleLearner,
+		Offices: []courses.UserOffice{{Office: courses.Raadslid, CBSCode: "GM0363", StartsOn: demoTermStart}}, Associations: []string{"nvvr"}},
 	{Email: "trainer@demo.raadzaam.nl", Name: "Zoë Łukasiewicz", Role: courses.RoleTrainer},
-	{Email: "vereniging@demo.raadzaam.nl", Name: "Jan-Willem de Bruïne", Role: courses.RoleAssociationAdmin},
+	{Email: "vereniging@demo.raadzaam.nl", Name: "Jan-Willem de Bruïne", Role: courses.RoleAssociationAdmin, AdminOf: []string{"nvvr"}},
 	{Email: "beheer@demo.raadzaam.nl", Name: "Noor El Idrissi", Role: courses.RoleAdmin},
 }
+
+// demoTermStart is the first day of the demo councillor's term, shortly after the
+// municipal elections of 18 March 2026.
+var demoTermStart = func() *time.Time { t := time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC); return &t }()
 
 // createDemoAccounts creates the demo users with fresh passwords and prints
 // them once; they are not stored anywhere in plain text.
 func createDemoAccounts(ctx context.Context, us courses.UserService, stdout io.Writer) error {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "\nDemo accounts (passwords are shown only now):")
-	for _, u := range demoAccounts {
+	for _, nu := range demoAccounts {
 		password := newPassword()
 		hash, err := hashPassword(password)
 		if err != nil {
 			return err
 		}
-		u.Demo = true
-		if err := us.CreateUser(ctx, &u, hash); err != nil {
+		nu.PasswordHash, nu.Demo = hash, true
+		if _, err := us.CreateUser(ctx, &nu); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Role, u.Email, password)
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", nu.Role, nu.Email, password)
 	}
 	fmt.Fprintln(w)
 	return w.Flush()

@@ -126,6 +126,11 @@ const (
 	ProblemUnreadable      = "problem.unreadable"
 	ProblemTooLarge        = "problem.too_large"
 	ProblemBadCSV          = "problem.bad_csv"
+	ProblemBadEmail        = "problem.bad_email"
+	ProblemCommonPassword  = "problem.common_password"
+	ProblemPasswordIsName  = "problem.password_is_name"
+	ProblemBadDate         = "problem.bad_date"
+	ProblemEmailTaken      = "problem.email_taken"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -135,5 +140,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken,
 }

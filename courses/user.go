@@ -25,20 +25,29 @@ func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // User is an account. Its name is the name as printed on certificates.
 type User struct {
-	ID        int64
-	Email     string // stored lower-case
-	Name      string
-	Role      Role
-	Language  string
-	Demo      bool // created as a demo account
-	CreatedAt time.Time
+	ID          int64
+	Email       string // stored lower-case
+	Name        string
+	Role        Role
+	Language    string
+	Active      bool
+	Demo        bool // created as a demo account
+	CreatedAt   time.Time
+	Offices     []UserOffice // filled by UserByID
+	Memberships []Membership // filled by UserByID
 }
 
 // UserService stores accounts.
 type UserService interface {
-	// CreateUser stores u with the given password hash and sets u.ID; an
-	// e-mail address that is taken gives ECONFLICT.
-	CreateUser(ctx context.Context, u *User, passwordHash string) error
+	// CreateUser validates and stores a new account with its offices and
+	// memberships in one transaction; a taken e-mail address is ECONFLICT,
+	// an unknown association or municipality EINVALID naming the field.
+	CreateUser(ctx context.Context, nu *NewUser) (*User, error)
+	// UserByID returns an account with its offices and memberships.
+	UserByID(ctx context.Context, id int64) (*User, error)
+	// Credentials returns the id, password hash and state of the account
+	// with the e-mail address, or ENOTFOUND.
+	Credentials(ctx context.Context, email string) (id int64, hash string, active bool, err error)
 	// CountUsers returns the number of accounts.
 	CountUsers(ctx context.Context) (int, error)
 }
