@@ -210,6 +210,7 @@ func TestAccessibility(t *testing.T) {
 		{"catalogue-empty", "/cursussen?ambt=gedeputeerde&onderwerp=recht", http.StatusOK},
 		{"course", "/cursussen/begroting-lezen-en-beinvloeden", http.StatusOK},
 		{"accessibility", "/toegankelijkheid", http.StatusOK},
+		{"sign-in", "/inloggen", http.StatusOK},
 		{"not-found", "/bestaat-niet", http.StatusNotFound},
 	}
 	viewports := []struct{ width, height int64 }{{360, 740}, {1280, 900}}

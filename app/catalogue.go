@@ -67,7 +67,7 @@ func (a *application) renderCatalogue(c *fiber.Ctx, home bool) error {
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	body, err := a.pages.get("catalogue:"+l.Lang+":"+path, func() ([]byte, error) {
+	body, err := a.publicPage(c, "catalogue:"+l.Lang+":"+path, func() ([]byte, error) {
 		list, err := a.courses.ListCourses(c.UserContext(), f)
 		if err != nil {
 			return nil, err
@@ -76,13 +76,24 @@ func (a *application) renderCatalogue(c *fiber.Ctx, home bool) error {
 		if home {
 			title, nav = "", "home"
 		}
-		return a.views.render("catalogue", &page{Locale: l, Title: title, Description: l.T("site.description"),
-			Path: path, Nav: nav, Data: catalogueView{Home: home, Courses: list, Filter: f, Filtered: len(q) > 0}})
+		p := a.newPage(c, title, nav, path, catalogueView{Home: home, Courses: list, Filter: f, Filtered: len(q) > 0})
+		p.Description = l.T("site.description")
+		return a.views.render("catalogue", p)
 	})
 	if err != nil {
 		return err
 	}
 	return sendPage(c, body)
+}
+
+// publicPage returns a page that is the same for every anonymous visitor
+// from the page cache; signed-in users see their own header, so their pages
+// are rendered each time.
+func (a *application) publicPage(c *fiber.Ctx, key string, render func() ([]byte, error)) ([]byte, error) {
+	if userFrom(c) != nil {
+		return render()
+	}
+	return a.pages.get(key, render)
 }
 
 // sendPage answers with a rendered HTML page. Pages that are the same for

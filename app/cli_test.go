@@ -205,6 +205,9 @@ func TestServeDemoAccounts(t *testing.T) {
 	var out bytes.Buffer
 	cfg := &Config{Demo: true}
 	log := newLogger(&bytes.Buffer{}, &Config{})
+	if err := loadReferenceData(context.Background(), d, log); err != nil {
+		t.Fatal(err)
+	}
 	if err := seed(context.Background(), d, cfg, log, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +228,79 @@ func TestServeDemoAccounts(t *testing.T) {
 	out.Reset()
 	if err := seed(context.Background(), d, cfg, log, &out); err != nil || out.Len() != 0 {
 		t.Errorf("second start printed %q (err %v), want nothing", out.String(), err)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			env := testEnv(t, kind, nil)
+			out, stderr, err := runCLI(t, env, "user", "add", "--email", "Ayse@Example.nl", "--name", "Ayşe Çelik-van 't Hoff",
+				"--role", "learner", "--office", "raadslid", "--municipality", "GM0363", "--association", "nvvr")
+			if err != nil {
+				t.Fatalf("user add: %v\n%s", err, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 3 || !strings.Contains(lines[1], "aangemaakt voor ayse@example.nl") {
+				t.Fatalf("output: %q", out)
+			}
+			password := strings.TrimSpace(lines[2][strings.LastIndex(lines[2], ":")+1:])
+			d, err := db.Open(env["DATABASE_URL"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			id, hash, _, err := db.NewUserService(d).Credentials(context.Background(), "ayse@example.nl")
+			if err != nil || !checkPassword(hash, password) || strings.TrimSpace(lines[0]) != itoa(int(id)) {
+				t.Fatalf("printed id %q and password do not match account %d (%v)", lines[0], id, err)
+			}
+			u, _ := db.NewUserService(d).UserByID(context.Background(), id)
+			if u.Name != "Ayşe Çelik-van 't Hoff" || len(u.Offices) != 1 || u.Offices[0].Municipality != "Amsterdam" || u.Memberships[0].Association.Slug != "nvvr" {
+				t.Errorf("stored account: %+v", u)
+			}
+
+			var errb bytes.Buffer
+			err = run(context.Background(), []string{"user", "add", "--email", "b@example.nl", "--name", "Bram", "--role", "trainer", "--password-stdin"},
+				getenvFrom(env), strings.NewReader("wachtwoord1\n"), &bytes.Buffer{}, &errb)
+			if err == nil || !strings.Contains(errb.String(), "Wachtwoord: dit wachtwoord komt voor in lijsten") {
+				t.Errorf("common password: %v %q", err, errb.String())
+			}
+			err = run(context.Background(), []string{"user", "add", "--email", "b@example.nl", "--name", "Bram", "--role", "trainer", "--password-stdin"},
+				getenvFrom(env), strings.NewReader(testPassword+"\n"), &bytes.Buffer{}, &errb)
+			if err != nil {
+				t.Errorf("password from stdin: %v %s", err, errb.String())
+			}
+		})
+	}
+}
+
+func TestUserAddErrors(t *testing.T) {
+	env := testEnv(t, db.SQLite, nil)
+	if _, stderr, err := runCLI(t, env, "user", "add", "--email", "a@example.nl", "--name", "Anna", "--role", "learner"); err != nil {
+		t.Fatal(stderr)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"fields", []string{"--email", "geen", "--name", "", "--role", "koning", "--office", "minister"},
+			[]string{`E-mailadres: "geen" is geen geldig e-mailadres`, "Naam: is verplicht", `Rol: "koning" is onbekend`, `Ambt: "minister" is onbekend`}},
+		{"unknown municipality and association", []string{"--email", "c@example.nl", "--name", "Cas", "--role", "learner", "--office", "wethouder", "--municipality", "GM9999", "--association", "fnv"},
+			[]string{`Vereniging: "fnv" is onbekend`, `Gemeente: "GM9999" is onbekend`}},
+		{"taken address", []string{"--email", "A@example.nl", "--name", "Anna", "--role", "learner"}, []string{"E-mailadres: er bestaat al een account"}},
+		{"municipality without office", []string{"--email", "d@example.nl", "--name", "Dirk", "--role", "learner", "--municipality", "GM0363"}, []string{"Ambt: is verplicht"}},
+		{"unknown flag", []string{"--partij", "x"}, []string{"Gebruik: raadzaam"}},
+	}
+	for _, tt := range tests {
+		_, stderr, err := runCLI(t, env, append([]string{"user", "add"}, tt.args...)...)
+		if err == nil {
+			t.Errorf("%s: want an error", tt.name)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, w, stderr)
+			}
+		}
 	}
 }

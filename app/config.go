@@ -26,6 +26,9 @@ type Config struct {
 	TrustedProxies  []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	// SessionKeys is RAADZAAM_SESSION_KEYS: the keys that sign access tokens,
+	// shared by every instance; empty means a generated file in DataDir.
+	SessionKeys string
 }
 
 // loadConfig reads the configuration through getenv and reports every
@@ -87,6 +90,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			bad("RAADZAAM_LOG_LEVEL", courses.ProblemUnknownValue, map[string]any{"value": v, "allowed": "debug, info, warn, error"})
 		}
 	}
+	cfg.SessionKeys = getenv("RAADZAAM_SESSION_KEYS")
 	if v := getenv("RAADZAAM_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 || d > 5*time.Minute {

@@ -16,13 +16,14 @@ func (a *application) handleCourseShow(c *fiber.Ctx) error {
 	}
 	slug = strings.Clone(slug)
 	l := a.localeFrom(c)
-	body, err := a.pages.get("course:"+l.Lang+":"+slug, func() ([]byte, error) {
+	body, err := a.publicPage(c, "course:"+l.Lang+":"+slug, func() ([]byte, error) {
 		course, err := a.courses.CourseBySlug(c.UserContext(), slug)
 		if err != nil {
 			return nil, err
 		}
-		return a.views.render("course", &page{Locale: l, Title: course.Title, Description: course.Summary,
-			Path: "/cursussen/" + slug, Nav: "catalogue", Data: course})
+		p := a.newPage(c, course.Title, "catalogue", "/cursussen/"+slug, course)
+		p.Description = course.Summary
+		return a.views.render("course", p)
 	})
 	if err != nil {
 		return err

@@ -102,7 +102,7 @@ func (a *application) handleError(c *fiber.Ctx, err error) error {
 	for _, p := range problems {
 		data.Problems = append(data.Problems, l.Problem(p))
 	}
-	html, rerr := a.views.render("error", &page{Locale: l, Title: l.T("error.title." + code), Path: "/", Data: data})
+	html, rerr := a.views.render("error", a.newPage(c, l.T("error.title."+code), "", "/", data))
 	if rerr != nil {
 		a.log.Error("render error page", "error", rerr.Error())
 		return c.SendString(msg)

@@ -172,7 +172,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer gone.Close()
-				if a, err = newApplication(a.cfg, a.log, gone); err != nil {
+				if a, err = newApplication(a.cfg, a.log, gone, a.auth.keys); err != nil {
 					t.Fatal(err)
 				}
 			} else {

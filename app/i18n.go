@@ -167,7 +167,7 @@ func (l *Locale) format(v any) string {
 	case float64:
 		return l.Number(v, 1)
 	case time.Time:
-		return l.Date(v)
+		return l.DateTime(v)
 	default:
 		return fmt.Sprint(v)
 	}
@@ -213,6 +213,11 @@ func (l *Locale) Hours(h float64) string {
 func (l *Locale) Date(t time.Time) string {
 	t = t.In(amsterdam)
 	return fmt.Sprintf("%d %s %d", t.Day(), l.T("month."+strconv.Itoa(int(t.Month()))), t.Year())
+}
+
+// DateTime formats a moment in Amsterdam time: 18 maart 2026, 21:30.
+func (l *Locale) DateTime(t time.Time) string {
+	return l.Date(t) + ", " + t.In(amsterdam).Format("15:04")
 }
 
 // Office returns the display name of an office.

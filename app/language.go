@@ -37,8 +37,8 @@ func isLanguage(s string) bool {
 // bodies must publish (Besluit digitale toegankelijkheid overheid).
 func (a *application) handleAccessibility(c *fiber.Ctx) error {
 	l := a.localeFrom(c)
-	body, err := a.pages.get("a11y:"+l.Lang, func() ([]byte, error) {
-		return a.views.render("accessibility", &page{Locale: l, Title: l.T("a11y.title"), Path: "/toegankelijkheid", Nav: "a11y"})
+	body, err := a.publicPage(c, "a11y:"+l.Lang, func() ([]byte, error) {
+		return a.views.render("accessibility", a.newPage(c, l.T("a11y.title"), "a11y", "/toegankelijkheid", nil))
 	})
 	if err != nil {
 		return err

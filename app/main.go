@@ -115,6 +115,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return importCourses(ctx, d, stdout, l, args[2]) })
 	case len(args) == 4 && args[0] == "courses" && args[1] == "export":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return exportCourse(ctx, d, stdout, l, args[2], args[3]) })
+	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return userAdd(ctx, d, args[2:], stdin, stdout, l) })
 	case len(args) == 3 && args[0] == "municipalities" && args[1] == "import":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return importMunicipalities(ctx, d, stdout, l, args[2]) })
 	}
@@ -138,6 +140,10 @@ func openAndMigrate(ctx context.Context, cfg *Config, log *slog.Logger) (*db.DB,
 	}
 	if len(applied) > 0 {
 		log.Info("migrations applied", "migrations", applied)
+	}
+	if err := loadReferenceData(ctx, d, log); err != nil {
+		d.Close()
+		return nil, err
 	}
 	return d, nil
 }
@@ -169,7 +175,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer,
 		ln.Close()
 		return err
 	}
-	a, err := newApplication(cfg, log, d)
+	keys, err := loadKeyRing(cfg.SessionKeys, cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	a, err := newApplication(cfg, log, d, keys)
 	if err != nil {
 		ln.Close()
 		return err

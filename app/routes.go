@@ -6,33 +6,42 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
-// routes is Raadzaam's one route table. Every /api/ route here is also in
-// the OpenAPI document (openapi_test checks both ways).
+// routes is Raadzaam's one route table. Every route names its access
+// policy (policy.go); every /api/ route is also in the OpenAPI document
+// (openapi_test checks both ways).
 func (a *application) routes() {
 	app := a.fiber
 	app.Use(requestID, a.logRequests, recover.New(), a.securityHeaders,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 
-	app.Get("/healthz", a.handleHealthz)
-	app.Get("/readyz", a.handleReadyz)
-	app.Get("/static/*", a.assets.handleStatic)
-	app.Get("/favicon.ico", a.handleFavicon)
-	app.Get("/robots.txt", handleRobots)
+	get, post := fiber.MethodGet, fiber.MethodPost
+	a.handle(get, "/healthz", public, a.handleHealthz)
+	a.handle(get, "/readyz", public, a.handleReadyz)
+	a.handle(get, "/static/*", public, a.assets.handleStatic)
+	a.handle(get, "/favicon.ico", public, a.handleFavicon)
+	a.handle(get, "/robots.txt", public, handleRobots)
 
-	app.Use(a.negotiateLanguage)
+	app.Use(a.negotiateLanguage, a.authenticateRequest)
 
 	// Pages (HTML).
-	app.Get("/", a.handleHome)
-	app.Get("/cursussen", a.handleCatalogue)
-	app.Get("/cursussen/:slug", a.handleCourseShow)
-	app.Get("/taal", a.handleLanguage)
-	app.Get("/toegankelijkheid", a.handleAccessibility)
+	a.handle(get, "/", public, a.handleHome)
+	a.handle(get, "/cursussen", public, a.handleCatalogue)
+	a.handle(get, "/cursussen/:slug", public, a.handleCourseShow)
+	a.handle(get, "/taal", public, a.handleLanguage)
+	a.handle(get, "/toegankelijkheid", public, a.handleAccessibility)
+	a.handle(get, "/inloggen", public, a.handleSignInShow)
+	a.handle(post, "/inloggen", public, a.handleSignIn)
+	a.handle(post, "/uitloggen", signedIn, a.handleSignOut)
+	a.handle(get, "/account", signedIn, a.handleAccount)
+	a.handle(post, "/account/overal-uitloggen", signedIn, a.handleSignOutEverywhere)
+	a.handle(get, "/beheer/audit", admins, a.handleAuditLog)
 
 	// JSON API (CONTRACT.md).
-	app.Get("/api/openapi.json", a.handleOpenAPI)
-	api := app.Group("/api/v1")
-	api.Get("/courses", a.handleAPICourseList)
-	api.Get("/courses/:slug", a.handleAPICourseShow)
+	a.handle(get, "/api/openapi.json", public, a.handleOpenAPI)
+	a.handle(post, "/api/v1/auth/token", public, a.handleAPIToken)
+	a.handle(get, "/api/v1/me", signedIn, a.handleAPIMe)
+	a.handle(get, "/api/v1/courses", public, a.handleAPICourseList)
+	a.handle(get, "/api/v1/courses/:slug", public, a.handleAPICourseShow)
 	// Paths without a route reach Fiber's 404 or 405, answered by handleError.
 }
 

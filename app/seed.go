@@ -16,8 +16,8 @@ import (
 )
 
 // seed fills an empty database with what ships with Raadzaam: the course
-// catalogue, the municipalities and, in demo mode, one account per role.
-// Each part is loaded only when its table is empty, so restarts change nothing.
+// catalogue and, in demo mode, one account per role. Each part is loaded
+// only when its table is empty, so restarts change nothing.
 func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout io.Writer) error {
 	cs := db.NewCourseService(d)
 	if n, err := cs.CountCourses(ctx); err != nil {
@@ -33,20 +33,6 @@ func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout i
 		log.Info("catalogue loaded", "courses", len(list))
 	}
 
-	ms := db.NewMunicipalityService(d)
-	if list, err := ms.Municipalities(ctx, true); err != nil {
-		return err
-	} else if len(list) == 0 {
-		list, err := courses.ParseMunicipalities(bytes.NewReader(refdata.Municipalities), refdata.MunicipalitiesFile)
-		if err != nil {
-			return fmt.Errorf("shipped municipalities: %w", err)
-		}
-		if err := ms.ReplaceMunicipalities(ctx, list); err != nil {
-			return err
-		}
-		log.Info("municipalities loaded", "municipalities", len(list))
-	}
-
 	if !cfg.Demo {
 		return nil
 	}
@@ -55,6 +41,26 @@ func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout i
 		return err
 	}
 	return createDemoAccounts(ctx, us, stdout)
+}
+
+// loadReferenceData loads the shipped municipality list into an empty
+// table. It runs with the migrations, so that every command (user add
+// --municipality, too) finds the municipalities.
+func loadReferenceData(ctx context.Context, d *db.DB, log *slog.Logger) error {
+	ms := db.NewMunicipalityService(d)
+	list, err := ms.Municipalities(ctx, true)
+	if err != nil || len(list) > 0 {
+		return err
+	}
+	list, err = courses.ParseMunicipalities(bytes.NewReader(refdata.Municipalities), refdata.MunicipalitiesFile)
+	if err != nil {
+		return fmt.Errorf("shipped municipalities: %w", err)
+	}
+	if err := ms.ReplaceMunicipalities(ctx, list); err != nil {
+		return err
+	}
+	log.Info("municipalities loaded", "municipalities", len(list))
+	return nil
 }
 
 // demoAccounts are the demo users, one per role, with names that exercise

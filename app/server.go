@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,10 +27,16 @@ type application struct {
 	pages   *pageCache
 	openapi []byte
 	fiber   *fiber.App
+
+	auth     *authenticator
+	users    courses.UserService
+	sessions courses.SessionService
+	audit    courses.AuditLog
+	policies map[string]access // "METHOD /path" → who may call it
 }
 
 // newApplication composes the HTTP application over an open database.
-func newApplication(cfg *Config, log *slog.Logger, d *db.DB) (*application, error) {
+func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*application, error) {
 	catalog, err := loadCatalog()
 	if err != nil {
 		return nil, fmt.Errorf("message catalogue: %w", err)
@@ -50,9 +57,16 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB) (*application, erro
 		cfg: cfg, log: log, db: d,
 		courses: db.NewCourseService(d),
 		catalog: catalog, views: views, assets: assets,
-		pages:   newPageCache(30 * time.Second),
-		openapi: doc,
+		pages:    newPageCache(30 * time.Second),
+		openapi:  doc,
+		users:    db.NewUserService(d),
+		sessions: db.NewSessionService(d),
+		audit:    db.NewAuditLog(d),
+		policies: map[string]access{},
 	}
+	a.auth = &authenticator{users: a.users, sessions: a.sessions, limiter: db.NewRateLimiter(d), audit: a.audit,
+		keys: keys, issuer: cfg.BaseURL.String(), now: time.Now,
+		dummyHash: sync.OnceValue(func() string { h, _ := hashPassword(randomToken()); return h })}
 	a.fiber = fiber.New(fiber.Config{
 		AppName:                 "raadzaam",
 		ErrorHandler:            a.handleError,

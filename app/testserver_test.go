@@ -49,7 +49,11 @@ func newTestApp(t testing.TB, kind db.Kind) *application {
 	if err := seed(ctx, d, cfg, log, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApplication(cfg, log, d)
+	keys, err := loadKeyRing("", cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApplication(cfg, log, d, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,12 +65,23 @@ func newTestApp(t testing.TB, kind db.Kind) *application {
 // server is shut down gracefully when the test ends.
 func startServer(t testing.TB, kind db.Kind) string {
 	t.Helper()
+	return startServerEnv(t, testEnv(t, kind, nil))
+}
+
+// startServerEnv runs the real server with the given environment (plus
+// its own base URL) and returns its base URL.
+func startServerEnv(t testing.TB, env map[string]string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	cfg, err := loadConfig(getenvFrom(testEnv(t, kind, map[string]string{"RAADZAAM_BASE_URL": base})))
+	full := map[string]string{"RAADZAAM_BASE_URL": base}
+	for k, v := range env {
+		full[k] = v
+	}
+	cfg, err := loadConfig(getenvFrom(full))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/raadzaam/raadzaam/courses"
 )
 
@@ -30,7 +32,19 @@ type page struct {
 	Description string // meta description
 	Path        string // the current path with query, for the language switch
 	Nav         string // which main navigation item is current
+	User        *courses.User
+	CSRF        string // the token for forms that change state
 	Data        any
+}
+
+// newPage returns the page data for a request: the locale, and for a
+// signed-in user their account and the CSRF token of the sign-out form.
+func (a *application) newPage(c *fiber.Ctx, title, nav, path string, data any) *page {
+	p := &page{Locale: a.localeFrom(c), Title: title, Nav: nav, Path: path, Data: data, User: userFrom(c)}
+	if p.User != nil || nav == "signin" {
+		p.CSRF = a.csrfToken(c)
+	}
+	return p
 }
 
 func loadViews(a *assets) (*views, error) {
@@ -44,6 +58,7 @@ func loadViews(a *assets) (*views, error) {
 		"languages": func() []string { return languages },
 		"offices":   func() []courses.Office { return courses.Offices },
 		"topics":    func() []courses.Topic { return courses.Topics },
+		"deref":     func(t *time.Time) time.Time { return *t },
 		"filterLabel": func(p *page, f courses.CourseFilter) string {
 			var parts []string
 			if f.Office != "" {

@@ -24,10 +24,12 @@ type Association struct {
 // UserOffice is an office a user holds, in a municipality, for a term.
 // No political party is ever stored: it is special-category data (AVG).
 type UserOffice struct {
-	Office   Office
-	CBSCode  string     // GMxxxx; empty for offices outside a municipality
-	StartsOn *time.Time // the term's first day, when known
-	EndsOn   *time.Time
+	Office  Office
+	CBSCode string // GMxxxx; empty for offices outside a municipality
+	// Municipality is the municipality's common name, filled in when read.
+	Municipality string
+	StartsOn     *time.Time // the term's first day, when known
+	EndsOn       *time.Time
 }
 
 // Membership is a user's membership of an association; admins of an

@@ -131,6 +131,9 @@ const (
 	ProblemPasswordIsName  = "problem.password_is_name"
 	ProblemBadDate         = "problem.bad_date"
 	ProblemEmailTaken      = "problem.email_taken"
+	ProblemLockedUntil     = "problem.locked_until"
+	ProblemCSRF            = "problem.csrf"
+	ProblemBadJSON         = "problem.bad_json"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -140,5 +143,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON,
 }

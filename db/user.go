@@ -173,14 +173,23 @@ func (s *UserService) UserByID(ctx context.Context, id int64) (*courses.User, er
 		return nil, wrap(err, "user by id")
 	}
 	u := row.user()
-	var offices []userOfficeRow
-	if err := s.db.NewSelect().Model(&offices).Where("user_id = ?", id).Order("id").Scan(ctx); err != nil {
+	var offices []struct {
+		userOfficeRow `bun:",extend"`
+		Municipality  *string `bun:"municipality"`
+	}
+	if err := s.db.NewSelect().Model(&offices).
+		ColumnExpr("user_office_row.*, m.common_name AS municipality").
+		Join("LEFT JOIN municipalities AS m ON m.cbs_code = user_office_row.cbs_code").
+		Where("user_office_row.user_id = ?", id).OrderExpr("user_office_row.id").Scan(ctx); err != nil {
 		return nil, wrap(err, "load offices")
 	}
 	for _, o := range offices {
 		uo := courses.UserOffice{Office: courses.Office(o.Office), StartsOn: o.StartsOn, EndsOn: o.EndsOn}
 		if o.CBSCode != nil {
 			uo.CBSCode = *o.CBSCode
+		}
+		if o.Municipality != nil {
+			uo.Municipality = *o.Municipality
 		}
 		u.Offices = append(u.Offices, uo)
 	}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/raadzaam/raadzaam/courses"
+)
+
+// access is the policy of a route: who may call it. Every route in
+// routes.go names one; a route without a policy does not exist (see
+// TestEveryRouteHasAPolicy), so the default is deny.
+type access struct {
+	name  string
+	allow func(u *courses.User) bool // nil: anyone, signed in or not
+}
+
+var (
+	public   = access{name: "public"}
+	signedIn = access{name: "signed-in", allow: func(u *courses.User) bool { return true }}
+	admins   = access{name: "admin", allow: func(u *courses.User) bool { return u.Role == courses.RoleAdmin }}
+)
+
+// handle registers a route with its policy; routes that change state also
+// check the CSRF token first.
+func (a *application) handle(method, path string, policy access, h fiber.Handler) {
+	a.policies[method+" "+path] = policy
+	chain := []fiber.Handler{a.require(policy), h}
+	if method != fiber.MethodGet && method != fiber.MethodHead {
+		chain = []fiber.Handler{a.require(policy), a.checkCSRF, h}
+	}
+	a.fiber.Add(method, path, chain...)
+}
+
+// require enforces a policy: anonymous callers of a protected route get 401
+// (browsers are sent to the sign-in page), callers without the right get 403.
+func (a *application) require(policy access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if policy.allow == nil {
+			return c.Next()
+		}
+		u := userFrom(c)
+		if u == nil {
+			if !wantsJSON(c) && c.Method() == fiber.MethodGet {
+				return c.Redirect("/inloggen?terug="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			}
+			return courses.Errorf(courses.EUNAUTHORIZED, "sign in first")
+		}
+		if !policy.allow(u) {
+			return courses.Errorf(courses.EFORBIDDEN, "role %s may not %s %s", u.Role, c.Method(), c.Route().Path)
+		}
+		return c.Next()
+	}
+}
