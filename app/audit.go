@@ -34,12 +34,5 @@ func (a *application) handleAuditLog(c *fiber.Ctx) error {
 		return err
 	}
 	v.Events = events
-	l := a.localeFrom(c)
-	body, err := a.views.render("audit", a.newPage(c, l.T("audit.title"), "audit", "/beheer/audit", v))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(body)
+	return a.renderForm(c, fiber.StatusOK, "audit", a.localeFrom(c).T("audit.title"), "audit", "/beheer/audit", v)
 }

@@ -370,6 +370,9 @@ func TestAccessMatrix(t *testing.T) {
 	ok := func(s int) want {
 		return want{"anonymous": s, "learner": s, "trainer": s, "association-admin": s, "admin": s}
 	}
+	adminOnly := func(s int) want {
+		return want{"anonymous": 401, "learner": 403, "trainer": 403, "association-admin": 403, "admin": s}
+	}
 	signed := func(s int) want {
 		return want{"anonymous": 401, "learner": s, "trainer": s, "association-admin": s, "admin": s}
 	}
@@ -381,12 +384,20 @@ func TestAccessMatrix(t *testing.T) {
 		// callers carry no cookies (no CSRF) but send no credentials either.
 		"POST /inloggen":  {"anonymous": 400, "learner": 401, "trainer": 401, "association-admin": 401, "admin": 401},
 		"POST /uitloggen": signed(303), "GET /account": signed(200), "POST /account/overal-uitloggen": signed(303),
-		"GET /beheer/audit":     {"anonymous": 401, "learner": 403, "trainer": 403, "association-admin": 403, "admin": 200},
-		"GET /api/openapi.json": ok(200), "POST /api/v1/auth/token": ok(400), "GET /api/v1/me": signed(200),
+		"GET /beheer/audit": adminOnly(200), "GET /beheer/gebruikers": adminOnly(200), "POST /beheer/gebruikers": adminOnly(400),
+		"POST /beheer/gebruikers/:id/deactiveren": adminOnly(404), "POST /beheer/gebruikers/:id/activeren": adminOnly(404),
+		"GET /beheer/post": adminOnly(200), "GET /beheer/post/:id": adminOnly(404),
+		"GET /wachtwoord-vergeten": ok(200), "POST /wachtwoord-vergeten": ok(400),
+		"GET /wachtwoord-herstellen/:token": ok(404), "GET /uitnodiging/:token": ok(404),
+		"POST /wachtwoord-herstellen/:token": {"anonymous": 400, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 404},
+		"POST /uitnodiging/:token":           {"anonymous": 400, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 404},
+		"GET /api/openapi.json":              ok(200), "POST /api/v1/auth/token": ok(400), "GET /api/v1/me": signed(200),
 		"GET /api/v1/courses": ok(200), "GET /api/v1/courses/:slug": ok(200),
 	}
 	paths := map[string]string{"/static/*": "/static/nope.css", "/cursussen/:slug": "/cursussen/nieuw-in-de-raad",
-		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl"}
+		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl",
+		"/beheer/gebruikers/:id/deactiveren": "/beheer/gebruikers/999999/deactiveren", "/beheer/gebruikers/:id/activeren": "/beheer/gebruikers/999999/activeren",
+		"/beheer/post/:id": "/beheer/post/999999", "/wachtwoord-herstellen/:token": "/wachtwoord-herstellen/onzin", "/uitnodiging/:token": "/uitnodiging/onzin"}
 	for route, wants := range matrix {
 		if _, found := a.policies[route]; !found {
 			t.Errorf("matrix names %s, which is not a route", route)

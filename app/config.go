@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,11 @@ type Config struct {
 	// SessionKeys is RAADZAAM_SESSION_KEYS: the keys that sign access tokens,
 	// shared by every instance; empty means a generated file in DataDir.
 	SessionKeys string
+	// SMTP is RAADZAAM_SMTP_URL; nil means mail stays in the outbox (demo
+	// mode shows it to admins in the browser).
+	SMTP *smtpConfig
+	// MailFrom is RAADZAAM_MAIL_FROM, the sender of every e-mail.
+	MailFrom *mail.Address
 }
 
 // loadConfig reads the configuration through getenv and reports every
@@ -91,6 +97,22 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 	}
 	cfg.SessionKeys = getenv("RAADZAAM_SESSION_KEYS")
+	if v := getenv("RAADZAAM_SMTP_URL"); v != "" {
+		c, err := parseSMTPURL(v)
+		if err != nil {
+			bad("RAADZAAM_SMTP_URL", courses.ProblemUnknownValue, map[string]any{"value": "…", "allowed": "smtp://user:password@host:587, smtps://…"})
+		}
+		cfg.SMTP = c
+	}
+	from := getenv("RAADZAAM_MAIL_FROM")
+	if from == "" && cfg.BaseURL != nil {
+		from = "Raadzaam <noreply@" + cfg.BaseURL.Hostname() + ">"
+	}
+	if a, err := mail.ParseAddress(from); err != nil || !strings.Contains(a.Address, "@") {
+		bad("RAADZAAM_MAIL_FROM", courses.ProblemBadEmail, map[string]any{"value": from})
+	} else {
+		cfg.MailFrom = a
+	}
 	if v := getenv("RAADZAAM_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 || d > 5*time.Minute {

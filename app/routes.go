@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/raadzaam/raadzaam/courses"
 )
 
 // routes is Raadzaam's one route table. Every route names its access
@@ -34,7 +35,19 @@ func (a *application) routes() {
 	a.handle(post, "/uitloggen", signedIn, a.handleSignOut)
 	a.handle(get, "/account", signedIn, a.handleAccount)
 	a.handle(post, "/account/overal-uitloggen", signedIn, a.handleSignOutEverywhere)
+	a.handle(get, "/wachtwoord-vergeten", public, a.handleForgotShow)
+	a.handle(post, "/wachtwoord-vergeten", public, a.handleForgot)
+	a.handle(get, "/wachtwoord-herstellen/:token", public, a.handleTokenShow(courses.TokenPasswordReset))
+	a.handle(post, "/wachtwoord-herstellen/:token", public, a.handleTokenUse(courses.TokenPasswordReset))
+	a.handle(get, "/uitnodiging/:token", public, a.handleTokenShow(courses.TokenInvitation))
+	a.handle(post, "/uitnodiging/:token", public, a.handleTokenUse(courses.TokenInvitation))
 	a.handle(get, "/beheer/audit", admins, a.handleAuditLog)
+	a.handle(get, "/beheer/gebruikers", admins, a.handleUsers)
+	a.handle(post, "/beheer/gebruikers", admins, a.handleInvite)
+	a.handle(post, "/beheer/gebruikers/:id/deactiveren", admins, a.handleSetActive(false))
+	a.handle(post, "/beheer/gebruikers/:id/activeren", admins, a.handleSetActive(true))
+	a.handle(get, "/beheer/post", admins, a.handleOutbox)
+	a.handle(get, "/beheer/post/:id", admins, a.handleOutboxMail)
 
 	// JSON API (CONTRACT.md).
 	a.handle(get, "/api/openapi.json", public, a.handleOpenAPI)

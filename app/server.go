@@ -33,6 +33,9 @@ type application struct {
 	sessions courses.SessionService
 	audit    courses.AuditLog
 	policies map[string]access // "METHOD /path" → who may call it
+	outbox   courses.Outbox
+	mails    *mailTemplates
+	mailer   *mailer
 }
 
 // newApplication composes the HTTP application over an open database.
@@ -63,7 +66,13 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		sessions: db.NewSessionService(d),
 		audit:    db.NewAuditLog(d),
 		policies: map[string]access{},
+		outbox:   db.NewOutbox(d),
 	}
+	if a.mails, err = loadMailTemplates(); err != nil {
+		return nil, fmt.Errorf("mail templates: %w", err)
+	}
+	a.mailer = &mailer{outbox: a.outbox, smtp: cfg.SMTP, from: cfg.MailFrom, log: log, interval: 10 * time.Second,
+		wake: make(chan struct{}, 1), now: time.Now}
 	a.auth = &authenticator{users: a.users, sessions: a.sessions, limiter: db.NewRateLimiter(d), audit: a.audit,
 		keys: keys, issuer: cfg.BaseURL.String(), now: time.Now,
 		dummyHash: sync.OnceValue(func() string { h, _ := hashPassword(randomToken()); return h })}
@@ -99,6 +108,13 @@ func proxyHeader(cfg *Config) string {
 func (a *application) serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	mailDone := make(chan struct{})
+	go func() { a.mailer.run(mailCtx); close(mailDone) }()
+	defer func() { stopMail(); <-mailDone }()
+	if a.cfg.SMTP == nil {
+		a.log.Warn("no RAADZAAM_SMTP_URL: e-mail stays in the outbox (admins read it at /beheer/post in demo mode)")
+	}
 	a.log.Info("listening", "addr", ln.Addr().String(), "database", string(a.db.Kind), "base_url", a.cfg.BaseURL.String())
 	select {
 	case err := <-errc:

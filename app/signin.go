@@ -25,14 +25,7 @@ func (a *application) handleSignInShow(c *fiber.Ctx) error {
 }
 
 func (a *application) renderSignIn(c *fiber.Ctx, status int, form signInForm) error {
-	l := a.localeFrom(c)
-	body, err := a.views.render("signin", a.newPage(c, l.T("signin.title"), "signin", "/inloggen", form))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).Send(body)
+	return a.renderForm(c, status, "signin", a.localeFrom(c).T("signin.title"), "signin", "/inloggen", form)
 }
 
 // handleSignIn checks the address and password and starts a browser session.
@@ -93,14 +86,7 @@ func (a *application) handleAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := a.localeFrom(c)
-	body, err := a.views.render("account", a.newPage(c, l.T("account.title"), "account", "/account", u))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(body)
+	return a.renderForm(c, fiber.StatusOK, "account", a.localeFrom(c).T("account.title"), "account", "/account", u)
 }
 
 // tokenRequest is the body of POST /api/v1/auth/token.

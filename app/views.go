@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -37,12 +38,42 @@ type page struct {
 	Data        any
 }
 
+// formField is the data of the shared "field" template: a labelled text
+// input with its error.
+type formField struct {
+	Page                            *page
+	ID, Label, Type, Value, Problem string
+}
+
+// mailStateView pairs a mail with the page, for the "mailstate" template.
+type mailStateView struct {
+	Page *page
+	Mail courses.Mail
+}
+
+var urlPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// linkify escapes text and turns its http(s) URLs into links.
+func linkify(text string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range urlPattern.FindAllStringIndex(text, -1) {
+		b.WriteString(template.HTMLEscapeString(text[last:m[0]]))
+		u := template.HTMLEscapeString(text[m[0]:m[1]])
+		b.WriteString(`<a class="utrecht-link utrecht-link--html-a" href="` + u + `">` + u + `</a>`)
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(text[last:]))
+	return template.HTML(b.String()) //nolint:gosec // every piece is escaped above
+}
+
 // newPage returns the page data for a request: the locale, and for a
 // signed-in user their account and the CSRF token of the sign-out form.
+// Pages with forms of their own are rendered by renderForm.
 func (a *application) newPage(c *fiber.Ctx, title, nav, path string, data any) *page {
 	p := &page{Locale: a.localeFrom(c), Title: title, Nav: nav, Path: path, Data: data, User: userFrom(c)}
-	if p.User != nil || nav == "signin" {
-		p.CSRF = a.csrfToken(c)
+	if p.User != nil {
+		p.CSRF = a.csrfToken(c) // for the sign-out form in the header
 	}
 	return p
 }
@@ -59,6 +90,13 @@ func loadViews(a *assets) (*views, error) {
 		"offices":   func() []courses.Office { return courses.Offices },
 		"topics":    func() []courses.Topic { return courses.Topics },
 		"deref":     func(t *time.Time) time.Time { return *t },
+		"roles":     func() []courses.Role { return courses.Roles },
+		"add":       func(a, b int) int { return a + b },
+		"fieldOf": func(p *page, id, field, typ, value string, problems map[string]string) formField {
+			return formField{Page: p, ID: id, Label: "field." + field, Type: typ, Value: value, Problem: problems[field]}
+		},
+		"mailState": func(p *page, m courses.Mail) mailStateView { return mailStateView{Page: p, Mail: m} },
+		"linkify":   linkify,
 		"filterLabel": func(p *page, f courses.CourseFilter) string {
 			var parts []string
 			if f.Office != "" {
@@ -108,4 +146,18 @@ func (v *views) render(name string, p *page) ([]byte, error) {
 	// Copied: the buffer returns to the pool, and Fiber keeps the slice
 	// until the response is written.
 	return bytes.Clone(buf.Bytes()), nil
+}
+
+// renderForm renders a page that holds a form: never cached, always with
+// the visitor's CSRF token.
+func (a *application) renderForm(c *fiber.Ctx, status int, view, title, nav, path string, data any) error {
+	p := a.newPage(c, title, nav, path, data)
+	p.CSRF = a.csrfToken(c)
+	body, err := a.views.render(view, p)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(body)
 }

@@ -134,6 +134,8 @@ const (
 	ProblemLockedUntil     = "problem.locked_until"
 	ProblemCSRF            = "problem.csrf"
 	ProblemBadJSON         = "problem.bad_json"
+	ProblemSelfDeactivate  = "problem.self_deactivate"
+	ProblemPasswordsDiffer = "problem.passwords_differ"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -143,5 +145,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer,
 }

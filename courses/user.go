@@ -50,4 +50,41 @@ type UserService interface {
 	Credentials(ctx context.Context, email string) (id int64, hash string, active bool, err error)
 	// CountUsers returns the number of accounts.
 	CountUsers(ctx context.Context) (int, error)
+	// ListUsers returns accounts whose name or e-mail address contains
+	// query, sorted by name the Dutch way, and the total that matched.
+	ListUsers(ctx context.Context, query string, offset, limit int) ([]*User, int, error)
+	// SetActive activates or deactivates an account; deactivation ends all
+	// its sessions in the same transaction.
+	SetActive(ctx context.Context, id int64, active bool) error
+
+	// InviteUser creates an account without a password, with a single-use
+	// invitation token (its hash) and the invitation mail, in one
+	// transaction.
+	InviteUser(ctx context.Context, nu *NewUser, t AccountToken, m *Mail) (*User, error)
+	// IssueAccountToken stores a single-use token for the user together with
+	// the mail that carries it, in one transaction.
+	IssueAccountToken(ctx context.Context, t AccountToken, m *Mail) error
+	// PeekAccountToken returns the user of an unused, unexpired token.
+	PeekAccountToken(ctx context.Context, hash, purpose string) (*User, error)
+	// UseAccountToken spends the token and sets the user's password, ending
+	// every session of the user, in one transaction; a used, expired or
+	// unknown token is ENOTFOUND.
+	UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*User, error)
+	// ChangePassword sets a new password and ends every other session.
+	ChangePassword(ctx context.Context, userID int64, passwordHash, keepSession string) error
+}
+
+// Account token purposes.
+const (
+	TokenInvitation    = "invitation"
+	TokenPasswordReset = "password-reset"
+)
+
+// AccountToken is a single-use link sent by e-mail: an invitation or a
+// password reset. Only its hash is stored.
+type AccountToken struct {
+	Hash      string
+	UserID    int64 // set by InviteUser for invitations
+	Purpose   string
+	ExpiresAt time.Time
 }

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -69,79 +71,86 @@ func NewUserService(db *DB) *UserService { return &UserService{db: db} }
 
 // CreateUser validates nu and stores the account, its offices and its
 // memberships in one transaction. The unique index on email turns a taken
-// address into ECONFLICT, also when two requests race.
+// address into a problem on the email field, also when two requests race.
 func (s *UserService) CreateUser(ctx context.Context, nu *courses.NewUser) (*courses.User, error) {
-	if err := nu.Validate(); err != nil {
-		return nil, err
-	}
-	now := s.db.Now().UTC()
-	row := userRow{Email: nu.Email, Name: nu.Name, Role: string(nu.Role), PasswordHash: nu.PasswordHash,
-		Language: nu.Language, Active: true, Demo: nu.Demo, CreatedAt: now, UpdatedAt: now}
+	var id int64
 	err := s.db.inTx(ctx, func(tx bun.Tx) error {
-		var problems []courses.Problem
-		slugs := append(append([]string{}, nu.Associations...), nu.AdminOf...)
-		ids, err := associationIDs(ctx, tx, slugs)
-		if err != nil {
-			return err
-		}
-		for _, slug := range slugs {
-			if ids[slug] == 0 {
-				problems = append(problems, courses.Problem{Field: "association", Key: courses.ProblemUnknownValue,
-					Args: map[string]any{"value": slug, "allowed": strings.Join(knownSlugs(ctx, tx), ", ")}})
-			}
-		}
-		for _, o := range nu.Offices {
-			if o.CBSCode == "" {
-				continue
-			}
-			n, err := tx.NewSelect().Model((*municipalityRow)(nil)).Where("cbs_code = ?", o.CBSCode).Where("active").Count(ctx)
-			if err != nil {
-				return wrap(err, "check municipality")
-			}
-			if n == 0 {
-				problems = append(problems, courses.Problem{Field: "municipality", Key: courses.ProblemUnknownValue,
-					Args: map[string]any{"value": o.CBSCode, "allowed": "CBS-code (GM0363)"}})
-			}
-		}
-		if len(problems) > 0 {
-			return courses.Invalid("new user", problems...)
-		}
-		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
-			if courses.ErrorCode(wrap(err, "")) == courses.ECONFLICT {
-				return courses.Invalid("email taken", courses.Problem{Field: "email", Key: courses.ProblemEmailTaken})
-			}
-			return wrap(err, "create user")
-		}
-		for _, o := range nu.Offices {
-			r := userOfficeRow{UserID: row.ID, Office: string(o.Office), StartsOn: o.StartsOn, EndsOn: o.EndsOn}
-			if o.CBSCode != "" {
-				r.CBSCode = &o.CBSCode
-			}
-			if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
-				return wrap(err, "add office")
-			}
-		}
-		admin := map[string]bool{}
-		for _, slug := range nu.AdminOf {
-			admin[slug] = true
-		}
-		seen := map[string]bool{}
-		for _, slug := range slugs {
-			if seen[slug] {
-				continue
-			}
-			seen[slug] = true
-			m := memberRow{AssociationID: ids[slug], UserID: row.ID, IsAdmin: admin[slug], JoinedAt: now}
-			if _, err := tx.NewInsert().Model(&m).Exec(ctx); err != nil {
-				return wrap(err, "add membership")
-			}
-		}
-		return nil
+		var err error
+		id, err = s.createUser(ctx, tx, nu)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.UserByID(ctx, row.ID)
+	return s.UserByID(ctx, id)
+}
+
+func (s *UserService) createUser(ctx context.Context, tx bun.Tx, nu *courses.NewUser) (int64, error) {
+	if err := nu.Validate(); err != nil {
+		return 0, err
+	}
+	now := s.db.Now().UTC()
+	row := userRow{Email: nu.Email, Name: nu.Name, Role: string(nu.Role), PasswordHash: nu.PasswordHash,
+		Language: nu.Language, Active: true, Demo: nu.Demo, CreatedAt: now, UpdatedAt: now}
+	var problems []courses.Problem
+	slugs := append(append([]string{}, nu.Associations...), nu.AdminOf...)
+	ids, err := associationIDs(ctx, tx, slugs)
+	if err != nil {
+		return 0, err
+	}
+	for _, slug := range slugs {
+		if ids[slug] == 0 {
+			problems = append(problems, courses.Problem{Field: "association", Key: courses.ProblemUnknownValue,
+				Args: map[string]any{"value": slug, "allowed": strings.Join(knownSlugs(ctx, tx), ", ")}})
+		}
+	}
+	for _, o := range nu.Offices {
+		if o.CBSCode == "" {
+			continue
+		}
+		n, err := tx.NewSelect().Model((*municipalityRow)(nil)).Where("cbs_code = ?", o.CBSCode).Where("active").Count(ctx)
+		if err != nil {
+			return 0, wrap(err, "check municipality")
+		}
+		if n == 0 {
+			problems = append(problems, courses.Problem{Field: "municipality", Key: courses.ProblemUnknownValue,
+				Args: map[string]any{"value": o.CBSCode, "allowed": "CBS-code (GM0363)"}})
+		}
+	}
+	if len(problems) > 0 {
+		return 0, courses.Invalid("new user", problems...)
+	}
+	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		if courses.ErrorCode(wrap(err, "")) == courses.ECONFLICT {
+			return 0, courses.Invalid("email taken", courses.Problem{Field: "email", Key: courses.ProblemEmailTaken})
+		}
+		return 0, wrap(err, "create user")
+	}
+	for _, o := range nu.Offices {
+		r := userOfficeRow{UserID: row.ID, Office: string(o.Office), StartsOn: o.StartsOn, EndsOn: o.EndsOn}
+		if o.CBSCode != "" {
+			r.CBSCode = &o.CBSCode
+		}
+		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
+			return 0, wrap(err, "add office")
+		}
+	}
+	admin := map[string]bool{}
+	for _, slug := range nu.AdminOf {
+		admin[slug] = true
+	}
+	seen := map[string]bool{}
+	for _, slug := range slugs {
+		if seen[slug] {
+			continue
+		}
+		seen[slug] = true
+		m := memberRow{AssociationID: ids[slug], UserID: row.ID, IsAdmin: admin[slug], JoinedAt: now}
+		if _, err := tx.NewInsert().Model(&m).Exec(ctx); err != nil {
+			return 0, wrap(err, "add membership")
+		}
+	}
+	return row.ID, nil
 }
 
 func associationIDs(ctx context.Context, idb bun.IDB, slugs []string) (map[string]int64, error) {
@@ -226,4 +235,141 @@ func (s *UserService) Credentials(ctx context.Context, email string) (int64, str
 func (s *UserService) CountUsers(ctx context.Context) (int, error) {
 	n, err := s.db.NewSelect().Model((*userRow)(nil)).Count(ctx)
 	return int(n), wrap(err, "count users")
+}
+
+type accountTokenRow struct {
+	bun.BaseModel `bun:"table:account_tokens"`
+
+	Hash      string     `bun:"hash,pk"`
+	UserID    int64      `bun:"user_id"`
+	Purpose   string     `bun:"purpose"`
+	CreatedAt time.Time  `bun:"created_at"`
+	ExpiresAt time.Time  `bun:"expires_at"`
+	UsedAt    *time.Time `bun:"used_at"`
+}
+
+// ListUsers finds accounts by name or address. The Dutch sort happens in
+// Go over the page's candidates: the query is bounded by limit.
+func (s *UserService) ListUsers(ctx context.Context, query string, offset, limit int) ([]*courses.User, int, error) {
+	var rows []userRow
+	q := s.db.NewSelect().Model(&rows)
+	if query = strings.ToLower(strings.TrimSpace(query)); query != "" {
+		like := "%" + stripLikeWildcards(query) + "%"
+		q = q.Where("(LOWER(name) LIKE ? OR email LIKE ?)", like, like)
+	}
+	total, err := q.Count(ctx)
+	if err != nil {
+		return nil, 0, wrap(err, "count users")
+	}
+	if err := q.OrderExpr("LOWER(name), id").Offset(int64(offset)).Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, 0, wrap(err, "list users")
+	}
+	out := make([]*courses.User, len(rows))
+	for i := range rows {
+		out[i] = rows[i].user()
+	}
+	return out, int(total), nil
+}
+
+// SetActive (de)activates an account; deactivation revokes its sessions.
+func (s *UserService) SetActive(ctx context.Context, id int64, active bool) error {
+	now := s.db.Now().UTC()
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("active = ?", active).Set("updated_at = ?", now).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return wrap(err, "set active")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return courses.Errorf(courses.ENOTFOUND, "no user %d", id)
+		}
+		if active {
+			return nil
+		}
+		return revoke(ctx, tx, tx.NewUpdate().Model((*sessionRow)(nil)).Where("user_id = ?", id), now, "deactivated")
+	})
+}
+
+// InviteUser creates the account, its invitation token and mail together.
+func (s *UserService) InviteUser(ctx context.Context, nu *courses.NewUser, t courses.AccountToken, m *courses.Mail) (*courses.User, error) {
+	nu.PasswordHash = "" // no password until the invitation is accepted
+	var id int64
+	err := s.db.inTx(ctx, func(tx bun.Tx) error {
+		var err error
+		if id, err = s.createUser(ctx, tx, nu); err != nil {
+			return err
+		}
+		t.UserID = id
+		return issueToken(ctx, tx, s.db.Now().UTC(), t, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+// IssueAccountToken stores a token and its mail together.
+func (s *UserService) IssueAccountToken(ctx context.Context, t courses.AccountToken, m *courses.Mail) error {
+	return s.db.inTx(ctx, func(tx bun.Tx) error { return issueToken(ctx, tx, s.db.Now().UTC(), t, m) })
+}
+
+func issueToken(ctx context.Context, tx bun.Tx, now time.Time, t courses.AccountToken, m *courses.Mail) error {
+	row := accountTokenRow{Hash: t.Hash, UserID: t.UserID, Purpose: t.Purpose, CreatedAt: now, ExpiresAt: t.ExpiresAt.UTC()}
+	if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return wrap(err, "store account token")
+	}
+	return enqueueMail(ctx, tx, now, m)
+}
+
+// PeekAccountToken returns the user of a usable token.
+func (s *UserService) PeekAccountToken(ctx context.Context, hash, purpose string) (*courses.User, error) {
+	var row accountTokenRow
+	err := s.db.NewSelect().Model(&row).Where("hash = ?", hash).Where("purpose = ?", purpose).
+		Where("used_at IS NULL").Where("expires_at > ?", s.db.Now().UTC()).Scan(ctx)
+	if err != nil {
+		return nil, wrap(err, "peek account token")
+	}
+	return s.UserByID(ctx, row.UserID)
+}
+
+// UseAccountToken spends the token with one conditional UPDATE (two
+// concurrent uses cannot both succeed), sets the password and ends every
+// session of the user.
+func (s *UserService) UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*courses.User, error) {
+	now := s.db.Now().UTC()
+	var userID int64
+	err := s.db.inTx(ctx, func(tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*accountTokenRow)(nil)).Set("used_at = ?", now).
+			Where("hash = ?", hash).Where("purpose = ?", purpose).Where("used_at IS NULL").Where("expires_at > ?", now).
+			Returning("user_id").Exec(ctx, &userID)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && userID == 0) {
+			return courses.Errorf(courses.ENOTFOUND, "account token used, expired or unknown")
+		}
+		if err != nil {
+			return wrap(err, "use account token")
+		}
+		return setPassword(ctx, tx, now, userID, passwordHash, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, userID)
+}
+
+// ChangePassword sets a new password and revokes every session but one.
+func (s *UserService) ChangePassword(ctx context.Context, userID int64, passwordHash, keepSession string) error {
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		return setPassword(ctx, tx, s.db.Now().UTC(), userID, passwordHash, keepSession)
+	})
+}
+
+func setPassword(ctx context.Context, tx bun.Tx, now time.Time, userID int64, hash, keepSession string) error {
+	if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("password_hash = ?", hash).
+		Set("password_changed_at = ?", now).Set("updated_at = ?", now).Where("id = ?", userID).Exec(ctx); err != nil {
+		return wrap(err, "set password")
+	}
+	q := tx.NewUpdate().Model((*sessionRow)(nil)).Where("user_id = ?", userID)
+	if keepSession != "" {
+		q = q.Where("id <> ?", keepSession)
+	}
+	return revoke(ctx, tx, q, now, "password changed")
 }
