@@ -25,6 +25,8 @@ const (
 	browserSessionTTL = 14 * 24 * time.Hour
 	audienceBrowser   = "raadzaam:browser"
 	audienceAPI       = "raadzaam:api"
+	audienceTwoFactor = "raadzaam:2fa" // between the password and the code
+	twoFactorTTL      = 5 * time.Minute
 )
 
 // Sign-in limits: per account, and per client address (which may be shared
@@ -121,7 +123,7 @@ type signInResult struct {
 // signIn checks an e-mail address and password under the rate limits and
 // starts a session of the given kind. Wrong address and wrong password give
 // the same EUNAUTHORIZED; a locked account or address gives ERATELIMIT.
-func (au *authenticator) signIn(ctx context.Context, email, password, clientIP, kind, requestID string) (*signInResult, error) {
+func (au *authenticator) signIn(ctx context.Context, email, password, code, clientIP, kind, requestID string) (*signInResult, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	ipKey := "signin:ip:" + au.pseudonym(clientIP)
 	id, hash, active, err := au.users.Credentials(ctx, email)
@@ -156,6 +158,18 @@ func (au *authenticator) signIn(ctx context.Context, email, password, clientIP, 
 		au.record(ctx, courses.AuditEvent{Action: "signin.failed", Subject: subjectOf(id), RequestID: requestID})
 		return nil, courses.Errorf(courses.EUNAUTHORIZED, "bad credentials")
 	}
+	u, err := au.users.UserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.TwoFactor {
+		if code == "" {
+			return nil, &secondFactorNeeded{userID: id}
+		}
+		if err := au.checkSecondFactor(ctx, id, code, requestID); err != nil {
+			return nil, err
+		}
+	}
 	if err := au.limiter.Reset(ctx, accountKey); err != nil {
 		return nil, err
 	}
@@ -165,6 +179,80 @@ func (au *authenticator) signIn(ctx context.Context, email, password, clientIP, 
 	}
 	au.record(ctx, courses.AuditEvent{ActorID: id, Action: "signin", Subject: subjectOf(id), Detail: kind, RequestID: requestID})
 	return res, nil
+}
+
+// secondFactorNeeded says that the password was right and a code from the
+// authenticator app (or a recovery code) must follow.
+type secondFactorNeeded struct{ userID int64 }
+
+func (e *secondFactorNeeded) Error() string { return "second factor needed" }
+
+// issueTwoFactor signs the short-lived token that carries a user from the
+// password step to the code step; it opens no session.
+func (au *authenticator) issueTwoFactor(userID int64) (string, error) {
+	now := au.now()
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Issuer: au.issuer, Subject: strconv.FormatInt(userID, 10),
+		Audience: jwt.ClaimStrings{audienceTwoFactor}, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(twoFactorTTL))})
+	key := au.keys.current()
+	t.Header["kid"] = key.ID
+	return t.SignedString(key.Secret)
+}
+
+// parseTwoFactor returns the user id of a valid two-factor token.
+func (au *authenticator) parseTwoFactor(token string) (int64, error) {
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if secret, ok := au.keys.byID(kid); ok {
+			return secret, nil
+		}
+		return nil, errors.New("unknown kid")
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(au.issuer), jwt.WithAudience(audienceTwoFactor),
+		jwt.WithExpirationRequired(), jwt.WithTimeFunc(au.now))
+	if err != nil {
+		return 0, courses.Errorf(courses.EUNAUTHORIZED, "bad two-factor token: %v", err)
+	}
+	id, err := strconv.ParseInt(claims.Subject, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, courses.Errorf(courses.EUNAUTHORIZED, "bad two-factor subject")
+	}
+	return id, nil
+}
+
+// checkSecondFactor accepts a current TOTP code (once) or an unspent
+// recovery code, under the account's sign-in limit.
+func (au *authenticator) checkSecondFactor(ctx context.Context, userID int64, code, requestID string) error {
+	key := "signin:user:" + strconv.FormatInt(userID, 10)
+	if until, err := au.limiter.LockedUntil(ctx, key); err != nil {
+		return err
+	} else if !until.IsZero() {
+		return &courses.Error{Code: courses.ERATELIMIT, Message: "sign-in locked",
+			Problems: []courses.Problem{{Key: courses.ProblemLockedUntil, Args: map[string]any{"until": until}}}}
+	}
+	secret, _, err := au.users.TwoFactorSecrets(ctx, userID)
+	if err != nil {
+		return err
+	}
+	action := "signin.2fa"
+	step, ok := courses.MatchTOTP(secret, code, au.now())
+	if ok {
+		err = au.users.UseTOTPStep(ctx, userID, step)
+	} else {
+		action = "signin.recovery_code"
+		err = au.users.UseRecoveryCode(ctx, userID, tokenHash(courses.NormalizeRecoveryCode(code)))
+	}
+	if err != nil {
+		if c := courses.ErrorCode(err); c != courses.ECONFLICT && c != courses.ENOTFOUND {
+			return err
+		}
+		if _, err := au.limiter.Fail(ctx, key, accountLimit); err != nil {
+			return err
+		}
+		au.record(ctx, courses.AuditEvent{Action: "signin.2fa_failed", Subject: subjectOf(userID), RequestID: requestID})
+		return courses.Errorf(courses.EUNAUTHORIZED, "bad second factor")
+	}
+	au.record(ctx, courses.AuditEvent{ActorID: userID, Action: action, Subject: subjectOf(userID), RequestID: requestID})
+	return au.limiter.Reset(ctx, key)
 }
 
 // startSession creates a session with its tokens.

@@ -20,18 +20,52 @@ import (
 
 const testPassword = "paars-fietsenrek-op-dinsdag"
 
-// createTestUser adds an account with testPassword.
+// createTestUser adds an account with testPassword; roles that require
+// two-factor sign-in get it, with a secret kept in testSecrets.
 func createTestUser(t *testing.T, a *application, email string, role courses.Role) *courses.User {
 	t.Helper()
+	ctx := context.Background()
 	hash, err := hashPassword(testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := a.users.CreateUser(context.Background(), &courses.NewUser{Email: email, Name: "Zoë Łukasiewicz", Role: role, PasswordHash: hash})
+	u, err := a.users.CreateUser(ctx, &courses.NewUser{Email: email, Name: "Zoë Łukasiewicz", Role: role, PasswordHash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if role.RequiresTwoFactor() {
+		secret := courses.NewTOTPSecret()
+		if err := a.users.BeginTwoFactor(ctx, u.ID, secret); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.users.EnableTwoFactor(ctx, u.ID, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		testSecrets[strings.ToLower(email)] = secret
+		u.TwoFactor = true
+	}
 	return u
+}
+
+// testSecrets holds the TOTP secrets of test users with two-factor sign-in.
+var testSecrets = map[string]string{}
+
+// nextCode moves the application's clock on by one TOTP step (a code
+// works once) and returns the code of that moment.
+func nextCode(t *testing.T, a *application, email string) string {
+	t.Helper()
+	secret, ok := testSecrets[strings.ToLower(email)]
+	if !ok {
+		t.Fatalf("%s has no two-factor secret", email)
+	}
+	at := a.auth.now().Add(31 * time.Second)
+	offset := time.Until(at)
+	a.auth.now = func() time.Time { return time.Now().Add(offset) }
+	code, err := courses.TOTPCode(secret, courses.TOTPStep(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 // client keeps cookies across requests to an in-process application, as
@@ -89,7 +123,12 @@ func (b *client) signIn(email, password string) (*http.Response, string) {
 	if m == nil {
 		b.t.Fatalf("sign-in page has no CSRF field:\n%.500s", page)
 	}
-	return b.do(http.MethodPost, "/inloggen", url.Values{"_csrf": {m[1]}, "email": {email}, "password": {password}, "terug": {"/account"}})
+	resp, page := b.do(http.MethodPost, "/inloggen", url.Values{"_csrf": {m[1]}, "email": {email}, "password": {password}, "terug": {"/account"}})
+	if !strings.HasPrefix(resp.Header.Get("Location"), "/inloggen/code") {
+		return resp, page
+	}
+	b.do(http.MethodGet, resp.Header.Get("Location"), nil)
+	return b.do(http.MethodPost, "/inloggen/code", url.Values{"_csrf": {b.csrf()}, "code": {nextCode(b.t, b.a, email)}, "terug": {"/account"}})
 }
 
 func (b *client) csrf() string { return b.cookies["rz_csrf"] }
@@ -210,16 +249,20 @@ func TestCSRF(t *testing.T) {
 // apiToken gets a bearer token through the API.
 func apiToken(t *testing.T, a *application, email, password string) (int, string) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/token", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
+	body := `{"email":"` + email + `","password":"` + password + `"}`
+	if _, ok := testSecrets[strings.ToLower(email)]; ok {
+		body = `{"email":"` + email + `","password":"` + password + `","totp":"` + nextCode(t, a, email) + `"}`
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/token", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.fiber.Test(req, 10_000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body tokenResponse
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body.AccessToken
+	var answer tokenResponse
+	_ = json.NewDecoder(resp.Body).Decode(&answer)
+	return resp.StatusCode, answer.AccessToken
 }
 
 func bearerStatus(t *testing.T, a *application, token string) int {
@@ -384,6 +427,9 @@ func TestAccessMatrix(t *testing.T) {
 		// callers carry no cookies (no CSRF) but send no credentials either.
 		"POST /inloggen":  {"anonymous": 400, "learner": 401, "trainer": 401, "association-admin": 401, "admin": 401},
 		"POST /uitloggen": signed(303), "GET /account": signed(200), "POST /account/overal-uitloggen": signed(303),
+		"GET /inloggen/code": ok(303), "POST /inloggen/code": {"anonymous": 400, "learner": 303, "trainer": 303, "association-admin": 303, "admin": 303},
+		"GET /account/tweestaps":  signed(200),
+		"POST /account/tweestaps": {"anonymous": 401, "learner": 400, "trainer": 400, "association-admin": 303, "admin": 303}, "POST /account/tweestaps/uit": signed(400),
 		"GET /beheer/audit": adminOnly(200), "GET /beheer/gebruikers": adminOnly(200), "POST /beheer/gebruikers": adminOnly(400),
 		"POST /beheer/gebruikers/:id/deactiveren": adminOnly(404), "POST /beheer/gebruikers/:id/activeren": adminOnly(404),
 		"GET /beheer/post": adminOnly(200), "GET /beheer/post/:id": adminOnly(404),

@@ -43,7 +43,7 @@ func TestCatalogCoversEveryKey(t *testing.T) {
 		keys = append(keys, "language."+l)
 	}
 	for m := 1; m <= 12; m++ {
-		keys = append(keys, "month."+itoa(m))
+		keys = append(keys, "month."+strconv.Itoa(m))
 	}
 	// Keys in templates ({{.T "key"}} and {{$.T "key"}}) and in Go code (T("key")).
 	pattern := regexp.MustCompile(`\.T "([a-z0-9_.\-]+)"|\bT\("([a-z0-9_.\-]+)"`)
@@ -75,7 +75,7 @@ func TestCatalogCoversEveryKey(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+
 
 func TestNegotiate(t *testing.T) {
 	c := mustCatalog(t)

@@ -34,7 +34,7 @@ type smtpConfig struct {
 func parseSMTPURL(raw string) (*smtpConfig, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return nil, errors.New("want smtp://user:password@host:port or smtps://...")
+		return nil, errors.New("want smtp://user:password@host:port or smtps://user:password@host:port")
 	}
 	c := &smtpConfig{host: u.Hostname(), port: u.Port(), implicitTLS: u.Scheme == "smtps"}
 	if c.port == "" {

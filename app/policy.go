@@ -13,12 +13,18 @@ import (
 type access struct {
 	name  string
 	allow func(u *courses.User) bool // nil: anyone, signed in or not
+	// setup marks the few routes a user whose role requires two-factor
+	// sign-in may use before setting it up.
+	setup bool
 }
 
 var (
 	public   = access{name: "public"}
 	signedIn = access{name: "signed-in", allow: func(u *courses.User) bool { return true }}
-	admins   = access{name: "admin", allow: func(u *courses.User) bool { return u.Role == courses.RoleAdmin }}
+	// setupAllowed is signedIn, also for users who still have to set up
+	// their second factor: the setup pages, the account page, signing out.
+	setupAllowed = access{name: "signed-in, also during two-factor setup", allow: signedIn.allow, setup: true}
+	admins       = access{name: "admin", allow: func(u *courses.User) bool { return u.Role == courses.RoleAdmin }}
 )
 
 // handle registers a route with its policy; routes that change state also
@@ -45,6 +51,13 @@ func (a *application) require(policy access) fiber.Handler {
 				return c.Redirect("/inloggen?terug="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 			}
 			return courses.Errorf(courses.EUNAUTHORIZED, "sign in first")
+		}
+		if u.Role.RequiresTwoFactor() && !u.TwoFactor && !policy.setup {
+			if !wantsJSON(c) && c.Method() == fiber.MethodGet {
+				return c.Redirect("/account/tweestaps", fiber.StatusSeeOther)
+			}
+			return &courses.Error{Code: courses.EFORBIDDEN, Message: "set up two-factor sign-in first",
+				Problems: []courses.Problem{{Key: courses.ProblemTwoFactorSetup}}}
 		}
 		if !policy.allow(u) {
 			return courses.Errorf(courses.EFORBIDDEN, "role %s may not %s %s", u.Role, c.Method(), c.Route().Path)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -36,9 +38,18 @@ func (a *application) handleSignIn(c *fiber.Ctx) error {
 	if form.Back == "/" {
 		form.Back = "/account"
 	}
-	r, err := a.auth.signIn(c.UserContext(), form.Email, c.FormValue("password"), strings.Clone(c.IP()),
+	r, err := a.auth.signIn(c.UserContext(), form.Email, c.FormValue("password"), "", strings.Clone(c.IP()),
 		courses.SessionBrowser, requestIDFrom(c))
 	l := a.localeFrom(c)
+	var second *secondFactorNeeded
+	if errors.As(err, &second) {
+		token, err := a.auth.issueTwoFactor(second.userID)
+		if err != nil {
+			return err
+		}
+		a.setCookie(c, "rz_2fa", token, a.auth.now().Add(twoFactorTTL))
+		return c.Redirect("/inloggen/code?terug="+url.QueryEscape(form.Back), fiber.StatusSeeOther)
+	}
 	switch courses.ErrorCode(err) {
 	case "":
 	case courses.EUNAUTHORIZED:
@@ -93,6 +104,7 @@ func (a *application) handleAccount(c *fiber.Ctx) error {
 type tokenRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	TOTP     string `json:"totp"` // a code from the authenticator app, or a recovery code
 }
 
 // tokenResponse is its answer (CONTRACT.md).
@@ -119,7 +131,12 @@ func (a *application) handleAPIToken(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return courses.Invalid("token request", problems...)
 	}
-	r, err := a.auth.signIn(c.UserContext(), req.Email, req.Password, strings.Clone(c.IP()), courses.SessionAPI, requestIDFrom(c))
+	r, err := a.auth.signIn(c.UserContext(), req.Email, req.Password, req.TOTP, strings.Clone(c.IP()), courses.SessionAPI, requestIDFrom(c))
+	var second *secondFactorNeeded
+	if errors.As(err, &second) {
+		return &courses.Error{Code: courses.EUNAUTHORIZED, Message: "second factor needed",
+			Problems: []courses.Problem{{Field: "totp", Key: courses.ProblemTwoFactorNeeded}}}
+	}
 	if err != nil {
 		return err
 	}
@@ -140,4 +157,52 @@ type apiMe struct {
 func (a *application) handleAPIMe(c *fiber.Ctx) error {
 	u := userFrom(c)
 	return c.JSON(apiMe{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Language: u.Language})
+}
+
+// codeForm is the data of the second sign-in step.
+type codeForm struct {
+	Back    string
+	Message string
+}
+
+// handleCodeShow asks for the code of the authenticator app.
+func (a *application) handleCodeShow(c *fiber.Ctx) error {
+	if _, err := a.auth.parseTwoFactor(c.Cookies(a.cookieName("rz_2fa"))); err != nil {
+		return c.Redirect("/inloggen", fiber.StatusSeeOther)
+	}
+	return a.renderForm(c, fiber.StatusOK, "signin-code", a.localeFrom(c).T("code.title"), "signin", "/inloggen/code",
+		codeForm{Back: localPath(c.Query("terug", "/account"))})
+}
+
+// handleCode checks the code and starts the session.
+func (a *application) handleCode(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	l := a.localeFrom(c)
+	id, err := a.auth.parseTwoFactor(c.Cookies(a.cookieName("rz_2fa")))
+	if err != nil {
+		return c.Redirect("/inloggen", fiber.StatusSeeOther)
+	}
+	form := codeForm{Back: localPath(c.FormValue("terug"))}
+	err = a.auth.checkSecondFactor(ctx, id, c.FormValue("code"), requestIDFrom(c))
+	switch courses.ErrorCode(err) {
+	case "":
+	case courses.EUNAUTHORIZED:
+		form.Message = l.T("code.failed")
+		return a.renderForm(c, fiber.StatusUnauthorized, "signin-code", l.T("code.title"), "signin", "/inloggen/code", form)
+	case courses.ERATELIMIT:
+		form.Message = l.T("error.rate_limited") + " " + l.Problem(courses.ErrorProblems(err)[0])
+		return a.renderForm(c, fiber.StatusTooManyRequests, "signin-code", l.T("code.title"), "signin", "/inloggen/code", form)
+	default:
+		return err
+	}
+	r, err := a.auth.startSession(ctx, id, courses.SessionBrowser)
+	if err != nil {
+		return err
+	}
+	a.clearCookie(c, "rz_2fa")
+	a.setSessionCookies(c, r)
+	if form.Back == "/" {
+		form.Back = "/account"
+	}
+	return c.Redirect(form.Back, fiber.StatusSeeOther)
 }

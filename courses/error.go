@@ -136,6 +136,9 @@ const (
 	ProblemBadJSON         = "problem.bad_json"
 	ProblemSelfDeactivate  = "problem.self_deactivate"
 	ProblemPasswordsDiffer = "problem.passwords_differ"
+	ProblemTwoFactorNeeded = "problem.two_factor_needed"
+	ProblemTwoFactorSetup  = "problem.two_factor_setup"
+	ProblemBadCode         = "problem.bad_code"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -145,5 +148,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode,
 }

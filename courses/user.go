@@ -31,6 +31,7 @@ type User struct {
 	Role        Role
 	Language    string
 	Active      bool
+	TwoFactor   bool // signs in with a TOTP code
 	Demo        bool // created as a demo account
 	CreatedAt   time.Time
 	Offices     []UserOffice // filled by UserByID
@@ -72,6 +73,23 @@ type UserService interface {
 	UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*User, error)
 	// ChangePassword sets a new password and ends every other session.
 	ChangePassword(ctx context.Context, userID int64, passwordHash, keepSession string) error
+
+	// BeginTwoFactor stores a new secret that is not in force until
+	// EnableTwoFactor confirms a code from it.
+	BeginTwoFactor(ctx context.Context, userID int64, secret string) error
+	// TwoFactorSecrets returns the secret in force and the pending one.
+	TwoFactorSecrets(ctx context.Context, userID int64) (current, pending string, err error)
+	// EnableTwoFactor puts the pending secret in force, records step as
+	// used and replaces the recovery codes (their hashes), in one transaction.
+	EnableTwoFactor(ctx context.Context, userID int64, step int64, recoveryHashes []string) error
+	// UseTOTPStep records step as used; ECONFLICT when it, or a later one,
+	// was used before (a replayed code).
+	UseTOTPStep(ctx context.Context, userID int64, step int64) error
+	// UseRecoveryCode spends a recovery code; ENOTFOUND when it is unknown
+	// or spent.
+	UseRecoveryCode(ctx context.Context, userID int64, hash string) error
+	// DisableTwoFactor removes the secret and the recovery codes.
+	DisableTwoFactor(ctx context.Context, userID int64) error
 }
 
 // Account token purposes.

@@ -61,22 +61,23 @@ var errNoSession = courses.Errorf(courses.EUNAUTHORIZED, "no active session")
 // runs on every authenticated request.
 func (s *SessionService) ActiveSession(ctx context.Context, id string) (*courses.Session, *courses.User, error) {
 	var r struct {
-		ID            string    `bun:"id"`
-		UserID        int64     `bun:"user_id"`
-		Kind          string    `bun:"kind"`
-		CreatedAt     time.Time `bun:"created_at"`
-		ExpiresAt     time.Time `bun:"expires_at"`
-		Email         string    `bun:"email"`
-		Name          string    `bun:"name"`
-		Role          string    `bun:"role"`
-		Language      string    `bun:"language"`
-		Demo          bool      `bun:"demo"`
-		UserCreatedAt time.Time `bun:"user_created_at"`
+		ID            string     `bun:"id"`
+		UserID        int64      `bun:"user_id"`
+		Kind          string     `bun:"kind"`
+		CreatedAt     time.Time  `bun:"created_at"`
+		ExpiresAt     time.Time  `bun:"expires_at"`
+		Email         string     `bun:"email"`
+		Name          string     `bun:"name"`
+		Role          string     `bun:"role"`
+		Language      string     `bun:"language"`
+		Demo          bool       `bun:"demo"`
+		TOTPEnabledAt *time.Time `bun:"totp_enabled_at"`
+		UserCreatedAt time.Time  `bun:"user_created_at"`
 	}
 	err := s.db.NewSelect().TableExpr("sessions AS s").
 		Join("JOIN users AS u ON u.id = s.user_id").
 		ColumnExpr("s.id, s.user_id, s.kind, s.created_at, s.expires_at").
-		ColumnExpr("u.email, u.name, u.role, u.language, u.demo, u.created_at AS user_created_at").
+		ColumnExpr("u.email, u.name, u.role, u.language, u.demo, u.totp_enabled_at, u.created_at AS user_created_at").
 		Where("s.id = ?", id).
 		Where("s.revoked_at IS NULL").
 		Where("s.expires_at > ?", s.db.Now().UTC()).
@@ -90,7 +91,7 @@ func (s *SessionService) ActiveSession(ctx context.Context, id string) (*courses
 	}
 	sess := &courses.Session{ID: r.ID, UserID: r.UserID, Kind: r.Kind, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 	u := &courses.User{ID: r.UserID, Email: r.Email, Name: r.Name, Role: courses.Role(r.Role), Language: r.Language,
-		Active: true, Demo: r.Demo, CreatedAt: r.UserCreatedAt}
+		Active: true, TwoFactor: r.TOTPEnabledAt != nil, Demo: r.Demo, CreatedAt: r.UserCreatedAt}
 	return sess, u, nil
 }
 

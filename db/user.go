@@ -23,13 +23,14 @@ type userRow struct {
 	Active            bool       `bun:"active"`
 	Demo              bool       `bun:"demo"`
 	PasswordChangedAt *time.Time `bun:"password_changed_at"`
+	TOTPEnabledAt     *time.Time `bun:"totp_enabled_at"`
 	CreatedAt         time.Time  `bun:"created_at"`
 	UpdatedAt         time.Time  `bun:"updated_at"`
 }
 
 func (r *userRow) user() *courses.User {
 	return &courses.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: courses.Role(r.Role),
-		Language: r.Language, Active: r.Active, Demo: r.Demo, CreatedAt: r.CreatedAt}
+		Language: r.Language, Active: r.Active, TwoFactor: r.TOTPEnabledAt != nil, Demo: r.Demo, CreatedAt: r.CreatedAt}
 }
 
 type associationRow struct {
@@ -372,4 +373,107 @@ func setPassword(ctx context.Context, tx bun.Tx, now time.Time, userID int64, ha
 		q = q.Where("id <> ?", keepSession)
 	}
 	return revoke(ctx, tx, q, now, "password changed")
+}
+
+type recoveryCodeRow struct {
+	bun.BaseModel `bun:"table:recovery_codes"`
+
+	UserID int64      `bun:"user_id,pk"`
+	Hash   string     `bun:"hash,pk"`
+	UsedAt *time.Time `bun:"used_at"`
+}
+
+// BeginTwoFactor stores a pending secret.
+func (s *UserService) BeginTwoFactor(ctx context.Context, userID int64, secret string) error {
+	_, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("totp_pending_secret = ?", secret).Where("id = ?", userID).Exec(ctx)
+	return wrap(err, "begin two-factor")
+}
+
+// TwoFactorSecrets returns the secrets of a user.
+func (s *UserService) TwoFactorSecrets(ctx context.Context, userID int64) (string, string, error) {
+	var r struct {
+		Current *string `bun:"totp_secret"`
+		Pending *string `bun:"totp_pending_secret"`
+	}
+	if err := s.db.NewSelect().Model((*userRow)(nil)).Column("totp_secret", "totp_pending_secret").Where("id = ?", userID).Scan(ctx, &r); err != nil {
+		return "", "", wrap(err, "two-factor secrets")
+	}
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return deref(r.Current), deref(r.Pending), nil
+}
+
+// EnableTwoFactor puts the pending secret in force with new recovery codes.
+func (s *UserService) EnableTwoFactor(ctx context.Context, userID int64, step int64, recoveryHashes []string) error {
+	now := s.db.Now().UTC()
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*userRow)(nil)).
+			Set("totp_secret = totp_pending_secret").Set("totp_pending_secret = NULL").
+			Set("totp_enabled_at = ?", now).Set("totp_last_step = ?", step).Set("updated_at = ?", now).
+			Where("id = ?", userID).Where("totp_pending_secret IS NOT NULL").Exec(ctx)
+		if err != nil {
+			return wrap(err, "enable two-factor")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return courses.Errorf(courses.ECONFLICT, "no pending two-factor secret")
+		}
+		return replaceRecoveryCodes(ctx, tx, userID, recoveryHashes)
+	})
+}
+
+func replaceRecoveryCodes(ctx context.Context, tx bun.Tx, userID int64, hashes []string) error {
+	if _, err := tx.NewDelete().Model((*recoveryCodeRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return wrap(err, "clear recovery codes")
+	}
+	if len(hashes) == 0 {
+		return nil
+	}
+	rows := make([]recoveryCodeRow, len(hashes))
+	for i, h := range hashes {
+		rows[i] = recoveryCodeRow{UserID: userID, Hash: h}
+	}
+	_, err := tx.NewInsert().Model(&rows).Exec(ctx)
+	return wrap(err, "store recovery codes")
+}
+
+// UseTOTPStep moves the last used step forward atomically, so that a code
+// works once even when two requests bring it at the same moment.
+func (s *UserService) UseTOTPStep(ctx context.Context, userID int64, step int64) error {
+	res, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("totp_last_step = ?", step).
+		Where("id = ?", userID).Where("(totp_last_step IS NULL OR totp_last_step < ?)", step).Exec(ctx)
+	if err != nil {
+		return wrap(err, "use totp step")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return courses.Errorf(courses.ECONFLICT, "totp code used before")
+	}
+	return nil
+}
+
+// UseRecoveryCode spends one recovery code.
+func (s *UserService) UseRecoveryCode(ctx context.Context, userID int64, hash string) error {
+	res, err := s.db.NewUpdate().Model((*recoveryCodeRow)(nil)).Set("used_at = ?", s.db.Now().UTC()).
+		Where("user_id = ?", userID).Where("hash = ?", hash).Where("used_at IS NULL").Exec(ctx)
+	if err != nil {
+		return wrap(err, "use recovery code")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return courses.Errorf(courses.ENOTFOUND, "recovery code unknown or spent")
+	}
+	return nil
+}
+
+// DisableTwoFactor removes the second factor.
+func (s *UserService) DisableTwoFactor(ctx context.Context, userID int64) error {
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("totp_secret = NULL").Set("totp_pending_secret = NULL").
+			Set("totp_enabled_at = NULL").Where("id = ?", userID).Exec(ctx); err != nil {
+			return wrap(err, "disable two-factor")
+		}
+		return replaceRecoveryCodes(ctx, tx, userID, nil)
+	})
 }
