@@ -75,8 +75,6 @@ func TestCatalogCoversEveryKey(t *testing.T) {
 	}
 }
 
-
-
 func TestNegotiate(t *testing.T) {
 	c := mustCatalog(t)
 	tests := []struct{ cookie, accept, want string }{
