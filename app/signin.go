@@ -91,15 +91,6 @@ func (a *application) handleSignOutEverywhere(c *fiber.Ctx) error {
 	return c.Redirect("/inloggen?uitgelogd=overal", fiber.StatusSeeOther)
 }
 
-// handleAccount shows the signed-in user's account.
-func (a *application) handleAccount(c *fiber.Ctx) error {
-	u, err := a.users.UserByID(c.UserContext(), userFrom(c).ID)
-	if err != nil {
-		return err
-	}
-	return a.renderForm(c, fiber.StatusOK, "account", a.localeFrom(c).T("account.title"), "account", "/account", u)
-}
-
 // tokenRequest is the body of POST /api/v1/auth/token.
 type tokenRequest struct {
 	Email    string `json:"email"`

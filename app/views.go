@@ -92,8 +92,8 @@ func loadViews(a *assets) (*views, error) {
 		"deref":     func(t *time.Time) time.Time { return *t },
 		"roles":     func() []courses.Role { return courses.Roles },
 		"add":       func(a, b int) int { return a + b },
-		"fieldOf": func(p *page, id, field, typ, value string, problems map[string]string) formField {
-			return formField{Page: p, ID: id, Label: "field." + field, Type: typ, Value: value, Problem: problems[field]}
+		"fieldOf": func(p *page, id, label, typ, value string, problems map[string]string) formField {
+			return formField{Page: p, ID: id, Label: "field." + label, Type: typ, Value: value, Problem: problems[id]}
 		},
 		"mailState": func(p *page, m courses.Mail) mailStateView { return mailStateView{Page: p, Mail: m} },
 		"linkify":   linkify,

@@ -139,6 +139,8 @@ const (
 	ProblemTwoFactorNeeded = "problem.two_factor_needed"
 	ProblemTwoFactorSetup  = "problem.two_factor_setup"
 	ProblemBadCode         = "problem.bad_code"
+	ProblemWrongPassword   = "problem.wrong_password"
+	ProblemAdminDelete     = "problem.admin_delete"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -148,5 +150,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete,
 }

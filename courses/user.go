@@ -71,6 +71,14 @@ type UserService interface {
 	// every session of the user, in one transaction; a used, expired or
 	// unknown token is ENOTFOUND.
 	UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*User, error)
+	// UpdateProfile changes the name (as printed on certificates) and the
+	// language of an account.
+	UpdateProfile(ctx context.Context, id int64, name, language string) error
+	// ChangeEmail changes the address; a taken one is EINVALID on "email".
+	ChangeEmail(ctx context.Context, id int64, email string) error
+	// DeleteUser removes an account with its offices, memberships, sessions
+	// and tokens; audit entries keep only its number.
+	DeleteUser(ctx context.Context, id int64) error
 	// ChangePassword sets a new password and ends every other session.
 	ChangePassword(ctx context.Context, userID int64, passwordHash, keepSession string) error
 

@@ -477,3 +477,41 @@ func (s *UserService) DisableTwoFactor(ctx context.Context, userID int64) error 
 		return replaceRecoveryCodes(ctx, tx, userID, nil)
 	})
 }
+
+// UpdateProfile changes name and language.
+func (s *UserService) UpdateProfile(ctx context.Context, id int64, name, language string) error {
+	nu := courses.NewUser{Email: "x@example.nl", Name: name, Role: courses.RoleLearner, Language: language}
+	if err := nu.Validate(); err != nil {
+		return err
+	}
+	_, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("name = ?", nu.Name).Set("language = ?", nu.Language).
+		Set("updated_at = ?", s.db.Now().UTC()).Where("id = ?", id).Exec(ctx)
+	return wrap(err, "update profile")
+}
+
+// ChangeEmail changes the address, relying on the unique index for races.
+func (s *UserService) ChangeEmail(ctx context.Context, id int64, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !courses.ValidEmail(email) {
+		return courses.Invalid("bad email", courses.Problem{Field: "email", Key: courses.ProblemBadEmail, Args: map[string]any{"value": email}})
+	}
+	_, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("email = ?", email).Set("updated_at = ?", s.db.Now().UTC()).Where("id = ?", id).Exec(ctx)
+	if courses.ErrorCode(wrap(err, "")) == courses.ECONFLICT {
+		return courses.Invalid("email taken", courses.Problem{Field: "email", Key: courses.ProblemEmailTaken})
+	}
+	return wrap(err, "change email")
+}
+
+// DeleteUser removes the account; the foreign keys cascade to what hangs
+// off it, and the audit log's actor becomes NULL (its subject keeps the
+// number, which no longer leads to a person).
+func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
+	res, err := s.db.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return wrap(err, "delete user")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return courses.Errorf(courses.ENOTFOUND, "no user %d", id)
+	}
+	return nil
+}
