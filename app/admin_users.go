@@ -55,6 +55,9 @@ func (a *application) renderUsers(c *fiber.Ctx, status int, v usersView) error {
 // handleInvite creates an account without a password and mails the
 // invitation link, in one transaction.
 func (a *application) handleInvite(c *fiber.Ctx) error {
+	if err := a.countInvitation(c); err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	l := a.localeFrom(c)
 	f := inviteForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"),

@@ -177,6 +177,7 @@ func (au *authenticator) signIn(ctx context.Context, email, password, code, clie
 	if err != nil {
 		return nil, err
 	}
+	res.User = u
 	au.record(ctx, courses.AuditEvent{ActorID: id, Action: "signin", Subject: subjectOf(id), Detail: kind, RequestID: requestID})
 	return res, nil
 }

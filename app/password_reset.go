@@ -141,11 +141,20 @@ func (a *application) handleTokenUse(purpose string) fiber.Handler {
 		a.auth.record(ctx, courses.AuditEvent{ActorID: u.ID, Action: map[string]string{
 			courses.TokenPasswordReset: "password.reset", courses.TokenInvitation: "invitation.accepted"}[purpose],
 			Subject: subjectOf(u.ID), RequestID: requestIDFrom(c)})
+		if u.TwoFactor {
+			// A link from a mailbox is one factor: the code still follows.
+			token, err := a.auth.issueTwoFactor(u.ID)
+			if err != nil {
+				return err
+			}
+			a.setCookie(c, "rz_2fa", token, a.auth.now().Add(twoFactorTTL))
+			return c.Redirect("/inloggen/code", fiber.StatusSeeOther)
+		}
 		r, err := a.auth.startSession(ctx, u.ID, courses.SessionBrowser)
 		if err != nil {
 			return err
 		}
 		a.setSessionCookies(c, r)
-		return c.Redirect("/account", fiber.StatusSeeOther)
+		return c.Redirect(afterSignIn(u, "/account"), fiber.StatusSeeOther)
 	}
 }

@@ -56,6 +56,9 @@ func (a *application) routes() {
 	a.handle(post, "/beheer/gebruikers", admins, a.handleInvite)
 	a.handle(post, "/beheer/gebruikers/:id/deactiveren", admins, a.handleSetActive(false))
 	a.handle(post, "/beheer/gebruikers/:id/activeren", admins, a.handleSetActive(true))
+	a.handle(get, "/vereniging/:slug/leden", signedIn, a.handleMembers)
+	a.handle(post, "/vereniging/:slug/leden", signedIn, a.handleMemberInvite)
+	a.handle(post, "/vereniging/:slug/leden/lijst", signedIn, a.handleMemberUpload)
 	a.handle(get, "/beheer/post", admins, a.handleOutbox)
 	a.handle(get, "/beheer/post/:id", admins, a.handleOutboxMail)
 

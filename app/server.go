@@ -34,8 +34,10 @@ type application struct {
 	audit    courses.AuditLog
 	policies map[string]access // "METHOD /path" → who may call it
 	outbox   courses.Outbox
-	mails    *mailTemplates
-	mailer   *mailer
+	// municipalityList is the reference list of municipalities.
+	municipalityList courses.MunicipalityService
+	mails            *mailTemplates
+	mailer           *mailer
 }
 
 // newApplication composes the HTTP application over an open database.
@@ -60,13 +62,14 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		cfg: cfg, log: log, db: d,
 		courses: db.NewCourseService(d),
 		catalog: catalog, views: views, assets: assets,
-		pages:    newPageCache(30 * time.Second),
-		openapi:  doc,
-		users:    db.NewUserService(d),
-		sessions: db.NewSessionService(d),
-		audit:    db.NewAuditLog(d),
-		policies: map[string]access{},
-		outbox:   db.NewOutbox(d),
+		pages:            newPageCache(30 * time.Second),
+		openapi:          doc,
+		users:            db.NewUserService(d),
+		sessions:         db.NewSessionService(d),
+		audit:            db.NewAuditLog(d),
+		policies:         map[string]access{},
+		outbox:           db.NewOutbox(d),
+		municipalityList: db.NewMunicipalityService(d),
 	}
 	if a.mails, err = loadMailTemplates(); err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
@@ -83,7 +86,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
 		IdleTimeout:             75 * time.Second,
-		BodyLimit:               1 << 20,
+		BodyLimit:               3 << 20, // member lists of up to 2 MiB
 		ProxyHeader:             proxyHeader(cfg),
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,

@@ -62,7 +62,16 @@ func (a *application) handleSignIn(c *fiber.Ctx) error {
 		return err
 	}
 	a.setSessionCookies(c, r)
-	return c.Redirect(form.Back, fiber.StatusSeeOther)
+	return c.Redirect(afterSignIn(r.User, form.Back), fiber.StatusSeeOther)
+}
+
+// afterSignIn is where a new session goes: the two-step setup when the
+// role requires it and it is not on yet, else where the user was going.
+func afterSignIn(u *courses.User, back string) string {
+	if u != nil && u.Role.RequiresTwoFactor() && !u.TwoFactor {
+		return "/account/tweestaps"
+	}
+	return back
 }
 
 // handleSignOut ends the current session.

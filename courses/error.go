@@ -141,6 +141,10 @@ const (
 	ProblemBadCode         = "problem.bad_code"
 	ProblemWrongPassword   = "problem.wrong_password"
 	ProblemAdminDelete     = "problem.admin_delete"
+	ProblemMissingColumn   = "problem.missing_column"
+	ProblemDuplicateRow    = "problem.duplicate_row"
+	ProblemTooManyRows     = "problem.too_many_rows"
+	ProblemAmbiguous       = "problem.ambiguous"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -150,5 +154,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous,
 }

@@ -216,3 +216,27 @@ func FuzzParseHours(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMemberCSV: an uploaded member list never panics, and every
+// accepted row is a valid invitation.
+func FuzzParseMemberCSV(f *testing.F) {
+	f.Add("email;naam;ambt;gemeente\na@example.nl;Anna;raadslid;GM0363\n")
+	f.Add("\uFEFFemail,naam\nb@example.nl,\"Çelik, Ayşe\"\n")
+	f.Add("email;naam\n\"unterminated;x\n")
+	f.Add("naam\nx\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		rows, err := ParseMemberCSV(strings.NewReader(data), "leden.csv")
+		if err != nil {
+			if ErrorCode(err) != EINVALID || len(ErrorProblems(err)) == 0 {
+				t.Fatalf("error without problems: %v", err)
+			}
+			return
+		}
+		for _, r := range rows {
+			nu := NewUser{Email: r.Email, Name: r.Name, Role: RoleLearner}
+			if nu.Validate() != nil || (r.Office != "" && !r.Office.Valid()) || r.Line < 2 {
+				t.Fatalf("accepted a bad row: %+v", r)
+			}
+		}
+	})
+}

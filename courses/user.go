@@ -71,6 +71,15 @@ type UserService interface {
 	// every session of the user, in one transaction; a used, expired or
 	// unknown token is ENOTFOUND.
 	UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*User, error)
+	// AssociationBySlug returns an association, or ENOTFOUND.
+	AssociationBySlug(ctx context.Context, slug string) (*Association, error)
+	// AssociationMembers lists the members of an association by name.
+	AssociationMembers(ctx context.Context, associationID int64) ([]*User, error)
+	// InviteMembers invites every one of list to an association in one
+	// transaction: all or none. Addresses that already have an account are
+	// problems on their line.
+	InviteMembers(ctx context.Context, associationSlug string, list []Invitation) error
+
 	// UpdateProfile changes the name (as printed on certificates) and the
 	// language of an account.
 	UpdateProfile(ctx context.Context, id int64, name, language string) error
@@ -98,6 +107,17 @@ type UserService interface {
 	UseRecoveryCode(ctx context.Context, userID int64, hash string) error
 	// DisableTwoFactor removes the secret and the recovery codes.
 	DisableTwoFactor(ctx context.Context, userID int64) error
+}
+
+// Invitation is one person to invite: the account to create, the hash of
+// its single-use link and the mail that carries the link. Line is the line
+// of an uploaded list it came from, for problems.
+type Invitation struct {
+	User  NewUser
+	Token AccountToken
+	Mail  *Mail
+	Line  int
+	File  string
 }
 
 // Account token purposes.

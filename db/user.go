@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -514,4 +515,77 @@ func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 		return courses.Errorf(courses.ENOTFOUND, "no user %d", id)
 	}
 	return nil
+}
+
+// AssociationBySlug returns an association.
+func (s *UserService) AssociationBySlug(ctx context.Context, slug string) (*courses.Association, error) {
+	var row associationRow
+	if err := s.db.NewSelect().Model(&row).Where("slug = ?", slug).Scan(ctx); err != nil {
+		return nil, wrap(err, "association by slug")
+	}
+	return &courses.Association{ID: row.ID, Slug: row.Slug, Name: row.Name}, nil
+}
+
+// AssociationMembers lists the members of an association, sorted the Dutch
+// way by name.
+func (s *UserService) AssociationMembers(ctx context.Context, associationID int64) ([]*courses.User, error) {
+	var rows []userRow
+	if err := s.db.NewSelect().Model(&rows).
+		Where("id IN (SELECT user_id FROM association_members WHERE association_id = ?)", associationID).
+		Scan(ctx); err != nil {
+		return nil, wrap(err, "association members")
+	}
+	out := make([]*courses.User, len(rows))
+	for i := range rows {
+		out[i] = rows[i].user()
+	}
+	slices.SortFunc(out, func(a, b *courses.User) int { return courses.CompareDutch(a.Name, b.Name) })
+	return out, nil
+}
+
+// InviteMembers creates every account with its token and mail in one
+// transaction, after checking all addresses at once, so that a list with
+// one bad line saves nothing and names that line.
+func (s *UserService) InviteMembers(ctx context.Context, associationSlug string, list []courses.Invitation) error {
+	emails := make([]string, len(list))
+	for i := range list {
+		list[i].User.Email = strings.ToLower(strings.TrimSpace(list[i].User.Email))
+		emails[i] = list[i].User.Email
+	}
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		var taken []string
+		if len(emails) > 0 {
+			if err := tx.NewSelect().Model((*userRow)(nil)).Column("email").Where("email IN (?)", bun.List(emails)).Scan(ctx, &taken); err != nil {
+				return wrap(err, "check addresses")
+			}
+		}
+		var problems []courses.Problem
+		for _, inv := range list {
+			if slices.Contains(taken, inv.User.Email) {
+				problems = append(problems, courses.Problem{File: inv.File, Line: inv.Line, Field: "email", Key: courses.ProblemEmailTaken})
+			}
+		}
+		if len(problems) > 0 {
+			return courses.Invalid("addresses taken", problems...)
+		}
+		now := s.db.Now().UTC()
+		for _, inv := range list {
+			nu := inv.User
+			nu.PasswordHash = ""
+			nu.Associations = []string{associationSlug}
+			id, err := s.createUser(ctx, tx, &nu)
+			if err != nil {
+				for i := range courses.ErrorProblems(err) {
+					p := &courses.ErrorProblems(err)[i]
+					p.File, p.Line = inv.File, inv.Line
+				}
+				return err
+			}
+			inv.Token.UserID = id
+			if err := issueToken(ctx, tx, now, inv.Token, inv.Mail); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
