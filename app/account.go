@@ -16,6 +16,8 @@ type accountView struct {
 	Problems map[string]string
 	Saved    string // a message key
 	NewEmail string
+	Tokens   []courses.APIToken
+	NewToken string // a new token's secret, shown once
 }
 
 // handleAccount shows the signed-in user's account.
@@ -25,7 +27,7 @@ func (a *application) handleAccount(c *fiber.Ctx) error {
 
 func savedMessage(what string) string {
 	switch what {
-	case "gegevens", "wachtwoord", "email":
+	case "gegevens", "wachtwoord", "email", "token":
 		return "account.saved." + what
 	}
 	return ""
@@ -37,6 +39,11 @@ func (a *application) renderAccount(c *fiber.Ctx, status int, v accountView) err
 		return err
 	}
 	v.User = u
+	if u.Role.CanHoldAPITokens() {
+		if v.Tokens, err = a.apiTokens.APITokens(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
 	return a.renderForm(c, status, "account", a.localeFrom(c).T("account.title"), "account", "/account", v)
 }
 

@@ -430,7 +430,9 @@ func TestAccessMatrix(t *testing.T) {
 		"GET /inloggen/code": ok(303), "POST /inloggen/code": {"anonymous": 400, "learner": 303, "trainer": 303, "association-admin": 303, "admin": 303},
 		"GET /account/tweestaps": signed(200), "POST /account/email": signed(400), "POST /account/wachtwoord": signed(400),
 		"POST /account/verwijderen": signed(400), "POST /account/gegevens": signed(400), "GET /account/mijn-gegevens.json": signed(200),
-		"POST /account/tweestaps": {"anonymous": 401, "learner": 400, "trainer": 400, "association-admin": 303, "admin": 303}, "POST /account/tweestaps/uit": signed(400),
+		"POST /account/api-tokens":               {"anonymous": 401, "learner": 403, "trainer": 403, "association-admin": 400, "admin": 400},
+		"POST /account/api-tokens/:id/intrekken": signed(404),
+		"POST /account/tweestaps":                {"anonymous": 401, "learner": 400, "trainer": 400, "association-admin": 303, "admin": 303}, "POST /account/tweestaps/uit": signed(400),
 		"GET /beheer/audit": adminOnly(200), "GET /beheer/gebruikers": adminOnly(200), "POST /beheer/gebruikers": adminOnly(400),
 		"POST /beheer/gebruikers/:id/deactiveren": adminOnly(404), "POST /beheer/gebruikers/:id/activeren": adminOnly(404),
 		"GET /vereniging/:slug/leden":        {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 200},
@@ -447,7 +449,8 @@ func TestAccessMatrix(t *testing.T) {
 	paths := map[string]string{"/static/*": "/static/nope.css", "/cursussen/:slug": "/cursussen/nieuw-in-de-raad",
 		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl",
 		"/beheer/gebruikers/:id/deactiveren": "/beheer/gebruikers/999999/deactiveren", "/beheer/gebruikers/:id/activeren": "/beheer/gebruikers/999999/activeren",
-		"/beheer/post/:id": "/beheer/post/999999", "/vereniging/:slug/leden": "/vereniging/nvvr/leden", "/vereniging/:slug/leden/lijst": "/vereniging/nvvr/leden/lijst", "/wachtwoord-herstellen/:token": "/wachtwoord-herstellen/onzin", "/uitnodiging/:token": "/uitnodiging/onzin"}
+		"/beheer/post/:id": "/beheer/post/999999", "/vereniging/:slug/leden": "/vereniging/nvvr/leden", "/vereniging/:slug/leden/lijst": "/vereniging/nvvr/leden/lijst",
+		"/account/api-tokens/:id/intrekken": "/account/api-tokens/999999/intrekken", "/wachtwoord-herstellen/:token": "/wachtwoord-herstellen/onzin", "/uitnodiging/:token": "/uitnodiging/onzin"}
 	for route, wants := range matrix {
 		if _, found := a.policies[route]; !found {
 			t.Errorf("matrix names %s, which is not a route", route)

@@ -16,6 +16,16 @@ type access struct {
 	// setup marks the few routes a user whose role requires two-factor
 	// sign-in may use before setting it up.
 	setup bool
+	// scope is what a personal API token must hold to use the route; routes
+	// without one are closed to personal tokens.
+	scope string
+}
+
+// withScope returns the policy opened to personal API tokens with scope.
+func (p access) withScope(scope string) access {
+	p.scope = scope
+	p.name += " (token scope " + scope + ")"
+	return p
 }
 
 var (
@@ -44,6 +54,10 @@ func (a *application) require(policy access) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if policy.allow == nil {
 			return c.Next()
+		}
+		if scopes, ok := c.Locals(localScopes).([]string); ok && !contains(scopes, policy.scope) {
+			return &courses.Error{Code: courses.EFORBIDDEN, Message: "api token lacks scope " + policy.scope,
+				Problems: []courses.Problem{{Key: courses.ProblemScope, Args: map[string]any{"scope": policy.scope}}}}
 		}
 		u := userFrom(c)
 		if u == nil {

@@ -45,6 +45,8 @@ func (a *application) routes() {
 	a.handle(post, "/account/email", signedIn, a.handleEmailChange)
 	a.handle(get, "/account/mijn-gegevens.json", signedIn, a.handleDataExport)
 	a.handle(post, "/account/verwijderen", signedIn, a.handleAccountDelete)
+	a.handle(post, "/account/api-tokens", signedIn, a.handleAPITokenCreate)
+	a.handle(post, "/account/api-tokens/:id/intrekken", signedIn, a.handleAPITokenRevoke)
 	a.handle(get, "/wachtwoord-vergeten", public, a.handleForgotShow)
 	a.handle(post, "/wachtwoord-vergeten", public, a.handleForgot)
 	a.handle(get, "/wachtwoord-herstellen/:token", public, a.handleTokenShow(courses.TokenPasswordReset))
@@ -65,7 +67,7 @@ func (a *application) routes() {
 	// JSON API (CONTRACT.md).
 	a.handle(get, "/api/openapi.json", public, a.handleOpenAPI)
 	a.handle(post, "/api/v1/auth/token", public, a.handleAPIToken)
-	a.handle(get, "/api/v1/me", signedIn, a.handleAPIMe)
+	a.handle(get, "/api/v1/me", signedIn.withScope(courses.ScopeMe), a.handleAPIMe)
 	a.handle(get, "/api/v1/courses", public, a.handleAPICourseList)
 	a.handle(get, "/api/v1/courses/:slug", public, a.handleAPICourseShow)
 	// Paths without a route reach Fiber's 404 or 405, answered by handleError.

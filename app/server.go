@@ -36,6 +36,7 @@ type application struct {
 	outbox   courses.Outbox
 	// municipalityList is the reference list of municipalities.
 	municipalityList courses.MunicipalityService
+	apiTokens        courses.APITokenService
 	mails            *mailTemplates
 	mailer           *mailer
 }
@@ -70,6 +71,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		policies:         map[string]access{},
 		outbox:           db.NewOutbox(d),
 		municipalityList: db.NewMunicipalityService(d),
+		apiTokens:        db.NewAPITokenService(d),
 	}
 	if a.mails, err = loadMailTemplates(); err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)

@@ -86,12 +86,14 @@ func loadViews(a *assets) (*views, error) {
 		"langURL": func(lang, back string) string {
 			return "/taal?lang=" + lang + "&terug=" + urlQueryEscape(back)
 		},
-		"languages": func() []string { return languages },
-		"offices":   func() []courses.Office { return courses.Offices },
-		"topics":    func() []courses.Topic { return courses.Topics },
-		"deref":     func(t *time.Time) time.Time { return *t },
-		"roles":     func() []courses.Role { return courses.Roles },
-		"add":       func(a, b int) int { return a + b },
+		"languages":  func() []string { return languages },
+		"offices":    func() []courses.Office { return courses.Offices },
+		"topics":     func() []courses.Topic { return courses.Topics },
+		"deref":      func(t *time.Time) time.Time { return *t },
+		"roles":      func() []courses.Role { return courses.Roles },
+		"scopes":     func() []string { return courses.Scopes },
+		"scopeField": func(s string) string { return strings.ReplaceAll(s, ":", "_") },
+		"add":        func(a, b int) int { return a + b },
 		"fieldOf": func(p *page, id, label, typ, value string, problems map[string]string) formField {
 			return formField{Page: p, ID: id, Label: "field." + label, Type: typ, Value: value, Problem: problems[id]}
 		},

@@ -145,6 +145,7 @@ const (
 	ProblemDuplicateRow    = "problem.duplicate_row"
 	ProblemTooManyRows     = "problem.too_many_rows"
 	ProblemAmbiguous       = "problem.ambiguous"
+	ProblemScope           = "problem.scope"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -154,5 +155,5 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope,
 }
