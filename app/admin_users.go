@@ -149,3 +149,57 @@ func (a *application) handleOutboxMail(c *fiber.Ctx) error {
 	}
 	return a.renderForm(c, fiber.StatusOK, "outbox", m.Subject, "outbox", "/beheer/post", outboxView{Mail: m, Demo: a.cfg.Demo})
 }
+
+// handleSetRole changes a user's role; it holds from their next request.
+// Admins cannot change their own role (no accidental lock-out).
+func (a *application) handleSetRole(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return courses.Errorf(courses.ENOTFOUND, "no user %q", c.Params("id"))
+	}
+	actor := userFrom(c)
+	if id == actor.ID {
+		return courses.Invalid("self", courses.Problem{Field: "role", Key: courses.ProblemSelfDeactivate})
+	}
+	role := courses.Role(c.FormValue("role"))
+	if err := a.users.SetRole(c.UserContext(), id, role); err != nil {
+		return err
+	}
+	a.auth.record(c.UserContext(), courses.AuditEvent{ActorID: actor.ID, Action: "user.role_changed", Subject: subjectOf(id),
+		Detail: "role=" + string(role), RequestID: requestIDFrom(c)})
+	return c.Redirect("/beheer/gebruikers", fiber.StatusSeeOther)
+}
+
+// associationsView is the data of the associations page.
+type associationsView struct {
+	Associations []courses.Association
+	New          courses.Association
+	Problems     map[string]string
+}
+
+// handleAssociations lists the associations with a form to add one.
+func (a *application) handleAssociations(c *fiber.Ctx) error {
+	return a.renderAssociations(c, fiber.StatusOK, associationsView{})
+}
+
+func (a *application) renderAssociations(c *fiber.Ctx, status int, v associationsView) error {
+	list, err := a.users.Associations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	v.Associations = list
+	return a.renderForm(c, status, "associations", a.localeFrom(c).T("associations.title"), "associations", "/beheer/verenigingen", v)
+}
+
+// handleAssociationCreate adds an association.
+func (a *application) handleAssociationCreate(c *fiber.Ctx) error {
+	as := courses.Association{Slug: strings.TrimSpace(c.FormValue("slug")), Name: c.FormValue("name")}
+	if err := a.users.CreateAssociation(c.UserContext(), &as); err != nil {
+		if courses.ErrorCode(err) == courses.EINVALID {
+			return a.renderAssociations(c, fiber.StatusBadRequest, associationsView{New: as, Problems: problemsByField(a.localeFrom(c), err)})
+		}
+		return err
+	}
+	a.auth.record(c.UserContext(), courses.AuditEvent{ActorID: userFrom(c).ID, Action: "association.created", Subject: "association:" + as.Slug, RequestID: requestIDFrom(c)})
+	return c.Redirect("/beheer/verenigingen", fiber.StatusSeeOther)
+}

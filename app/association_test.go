@@ -166,3 +166,47 @@ func TestPasswordResetKeepsTheSecondFactor(t *testing.T) {
 		t.Errorf("admin page after reset and code: %d", resp.StatusCode)
 	}
 }
+
+// TestRolesAndAssociations: an admin changes a role, which holds at the
+// user's next request and is audited, and adds an association.
+func TestRolesAndAssociations(t *testing.T) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			a := newTestApp(t, kind)
+			createTestUser(t, a, "beheer@example.nl", courses.RoleAdmin)
+			learner := createTestUser(t, a, "leerling@example.nl", courses.RoleLearner)
+			c := newClient(t, a)
+			c.signIn("beheer@example.nl", testPassword)
+			_, token := apiToken(t, a, "leerling@example.nl", testPassword)
+
+			path := "/beheer/gebruikers/" + itoa(int(learner.ID)) + "/rol"
+			if resp, _ := c.do(http.MethodPost, path, url.Values{"_csrf": {c.csrf()}, "role": {"koning"}}); resp.StatusCode != 400 {
+				t.Errorf("unknown role: %d", resp.StatusCode)
+			}
+			if resp, _ := c.do(http.MethodPost, path, url.Values{"_csrf": {c.csrf()}, "role": {"trainer"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("change role: %d", resp.StatusCode)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, _ := a.fiber.Test(req)
+			body, _ := io.ReadAll(resp.Body)
+			if !strings.Contains(string(body), `"role":"trainer"`) {
+				t.Errorf("the role does not hold at once: %s", body)
+			}
+			events, _ := a.audit.AuditEvents(context.Background(), "user.role_changed", 0, 5)
+			if len(events) != 1 || events[0].Detail != "role=trainer" {
+				t.Errorf("audit: %+v", events)
+			}
+
+			if resp, _ := c.do(http.MethodPost, "/beheer/verenigingen", url.Values{"_csrf": {c.csrf()}, "slug": {"raadsacademie"}, "name": {"Raadsacademie Noord"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add association: %d", resp.StatusCode)
+			}
+			if resp, page := c.do(http.MethodPost, "/beheer/verenigingen", url.Values{"_csrf": {c.csrf()}, "slug": {"vng"}, "name": {"Nog een VNG"}}); resp.StatusCode != 400 || !strings.Contains(page, "staat dubbel") {
+				t.Errorf("taken slug: %d", resp.StatusCode)
+			}
+			if _, page := c.do(http.MethodGet, "/beheer/verenigingen", nil); !strings.Contains(page, "Raadsacademie Noord") || !strings.Contains(page, "6 verenigingen") {
+				t.Error("the new association is not listed")
+			}
+		})
+	}
+}

@@ -438,7 +438,8 @@ func TestAccessMatrix(t *testing.T) {
 		"GET /vereniging/:slug/leden":        {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 200},
 		"POST /vereniging/:slug/leden":       {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
 		"POST /vereniging/:slug/leden/lijst": {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
-		"GET /beheer/post":                   adminOnly(200), "GET /beheer/post/:id": adminOnly(404),
+		"POST /beheer/gebruikers/:id/rol":    adminOnly(400), "GET /beheer/verenigingen": adminOnly(200), "POST /beheer/verenigingen": adminOnly(400),
+		"GET /beheer/post": adminOnly(200), "GET /beheer/post/:id": adminOnly(404),
 		"GET /wachtwoord-vergeten": ok(200), "POST /wachtwoord-vergeten": ok(400),
 		"GET /wachtwoord-herstellen/:token": ok(404), "GET /uitnodiging/:token": ok(404),
 		"POST /wachtwoord-herstellen/:token": {"anonymous": 400, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 404},
@@ -450,7 +451,7 @@ func TestAccessMatrix(t *testing.T) {
 		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl",
 		"/beheer/gebruikers/:id/deactiveren": "/beheer/gebruikers/999999/deactiveren", "/beheer/gebruikers/:id/activeren": "/beheer/gebruikers/999999/activeren",
 		"/beheer/post/:id": "/beheer/post/999999", "/vereniging/:slug/leden": "/vereniging/nvvr/leden", "/vereniging/:slug/leden/lijst": "/vereniging/nvvr/leden/lijst",
-		"/account/api-tokens/:id/intrekken": "/account/api-tokens/999999/intrekken", "/wachtwoord-herstellen/:token": "/wachtwoord-herstellen/onzin", "/uitnodiging/:token": "/uitnodiging/onzin"}
+		"/account/api-tokens/:id/intrekken": "/account/api-tokens/999999/intrekken", "/beheer/gebruikers/:id/rol": "/beheer/gebruikers/999999/rol", "/wachtwoord-herstellen/:token": "/wachtwoord-herstellen/onzin", "/uitnodiging/:token": "/uitnodiging/onzin"}
 	for route, wants := range matrix {
 		if _, found := a.policies[route]; !found {
 			t.Errorf("matrix names %s, which is not a route", route)

@@ -71,6 +71,13 @@ type UserService interface {
 	// every session of the user, in one transaction; a used, expired or
 	// unknown token is ENOTFOUND.
 	UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*User, error)
+	// SetRole changes the role of an account.
+	SetRole(ctx context.Context, id int64, role Role) error
+	// Associations lists every association by name.
+	Associations(ctx context.Context) ([]Association, error)
+	// CreateAssociation adds an association; a taken slug is EINVALID on
+	// "slug".
+	CreateAssociation(ctx context.Context, as *Association) error
 	// AssociationBySlug returns an association, or ENOTFOUND.
 	AssociationBySlug(ctx context.Context, slug string) (*Association, error)
 	// AssociationMembers lists the members of an association by name.

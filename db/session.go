@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -255,7 +256,7 @@ func (l *AuditLog) AuditEvents(ctx context.Context, actionPrefix string, actorID
 	var rows []auditRow
 	q := l.db.NewSelect().Model(&rows).OrderExpr("id DESC").Limit(int64(limit))
 	if actionPrefix != "" {
-		q = q.Where("action LIKE ?", stripLikeWildcards(actionPrefix)+"%")
+		q = q.Where("action LIKE ? ESCAPE '\\'", escapeLike(actionPrefix)+"%")
 	}
 	if actorID != 0 {
 		q = q.Where("actor_id = ?", actorID)
@@ -273,14 +274,7 @@ func (l *AuditLog) AuditEvents(ctx context.Context, actionPrefix string, actorID
 	return out, nil
 }
 
-// stripLikeWildcards removes LIKE's wildcards from a prefix taken from input.
-func stripLikeWildcards(s string) string {
-	r := []rune{}
-	for _, c := range s {
-		if c == '%' || c == '_' {
-			continue
-		}
-		r = append(r, c)
-	}
-	return string(r)
+// escapeLike makes s match literally in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }

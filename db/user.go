@@ -256,8 +256,8 @@ func (s *UserService) ListUsers(ctx context.Context, query string, offset, limit
 	var rows []userRow
 	q := s.db.NewSelect().Model(&rows)
 	if query = strings.ToLower(strings.TrimSpace(query)); query != "" {
-		like := "%" + stripLikeWildcards(query) + "%"
-		q = q.Where("(LOWER(name) LIKE ? OR email LIKE ?)", like, like)
+		like := "%" + escapeLike(query) + "%"
+		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')", like, like)
 	}
 	total, err := q.Count(ctx)
 	if err != nil {
@@ -588,4 +588,59 @@ func (s *UserService) InviteMembers(ctx context.Context, associationSlug string,
 		}
 		return nil
 	})
+}
+
+// SetRole changes a role. Sessions read the role on every request, so the
+// change holds at once.
+func (s *UserService) SetRole(ctx context.Context, id int64, role courses.Role) error {
+	if !role.Valid() {
+		return courses.Invalid("bad role", courses.Problem{Field: "role", Key: courses.ProblemUnknownValue,
+			Args: map[string]any{"value": string(role), "allowed": "learner, trainer, association-admin, admin"}})
+	}
+	res, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("role = ?", string(role)).Set("updated_at = ?", s.db.Now().UTC()).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return wrap(err, "set role")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return courses.Errorf(courses.ENOTFOUND, "no user %d", id)
+	}
+	return nil
+}
+
+// Associations lists the associations by name.
+func (s *UserService) Associations(ctx context.Context) ([]courses.Association, error) {
+	var rows []associationRow
+	if err := s.db.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return nil, wrap(err, "list associations")
+	}
+	out := make([]courses.Association, len(rows))
+	for i, r := range rows {
+		out[i] = courses.Association{ID: r.ID, Slug: r.Slug, Name: r.Name}
+	}
+	slices.SortFunc(out, func(a, b courses.Association) int { return courses.CompareDutch(a.Name, b.Name) })
+	return out, nil
+}
+
+// CreateAssociation adds an association.
+func (s *UserService) CreateAssociation(ctx context.Context, as *courses.Association) error {
+	var problems []courses.Problem
+	as.Name = strings.Join(strings.Fields(as.Name), " ")
+	if !courses.ValidSlug(as.Slug) {
+		problems = append(problems, courses.Problem{Field: "slug", Key: courses.ProblemBadSlug, Args: map[string]any{"name": as.Slug}})
+	}
+	if n := len([]rune(as.Name)); n < 2 || n > 120 {
+		problems = append(problems, courses.Problem{Field: "name", Key: courses.ProblemOutOfRange, Args: map[string]any{"min": 2, "max": 120}})
+	}
+	if len(problems) > 0 {
+		return courses.Invalid("bad association", problems...)
+	}
+	row := associationRow{Slug: as.Slug, Name: as.Name, CreatedAt: s.db.Now().UTC()}
+	if _, err := s.db.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		if courses.ErrorCode(wrap(err, "")) == courses.ECONFLICT {
+			return courses.Invalid("slug taken", courses.Problem{Field: "slug", Key: courses.ProblemDuplicateValue, Args: map[string]any{"value": as.Slug}})
+		}
+		return wrap(err, "create association")
+	}
+	as.ID = row.ID
+	return nil
 }
