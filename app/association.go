@@ -14,15 +14,17 @@ import (
 var inviteLimit = courses.LimitPolicy{Window: time.Hour, Free: 30, BaseLock: 10 * time.Minute, MaxLock: 6 * time.Hour}
 
 // countInvitation counts an invitation request of the signed-in user and
-// refuses it when the limit is reached.
+// of the client address, and refuses it when either limit is reached.
 func (a *application) countInvitation(c *fiber.Ctx) error {
-	until, err := a.auth.limiter.Fail(c.UserContext(), "invite:user:"+itoa(int(userFrom(c).ID)), inviteLimit)
-	if err != nil {
-		return err
-	}
-	if !until.IsZero() {
-		return &courses.Error{Code: courses.ERATELIMIT, Message: "too many invitations",
-			Problems: []courses.Problem{{Key: courses.ProblemLockedUntil, Args: map[string]any{"until": until}}}}
+	for _, key := range []string{"invite:user:" + itoa(int(userFrom(c).ID)), "invite:ip:" + a.auth.pseudonym(c.IP())} {
+		until, err := a.auth.limiter.Fail(c.UserContext(), key, inviteLimit)
+		if err != nil {
+			return err
+		}
+		if !until.IsZero() {
+			return &courses.Error{Code: courses.ERATELIMIT, Message: "too many invitations",
+				Problems: []courses.Problem{{Key: courses.ProblemLockedUntil, Args: map[string]any{"until": until}}}}
+		}
 	}
 	return nil
 }
