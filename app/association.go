@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,7 +118,7 @@ func (a *application) municipalities(ctx context.Context) (*municipalityResolver
 		r.codes[m.CBSCode] = true
 		for _, n := range []string{m.Name, m.CommonName} {
 			k := courses.SortKey(n)
-			if !contains(r.byName[k], m.CBSCode) {
+			if !slices.Contains(r.byName[k], m.CBSCode) {
 				r.byName[k] = append(r.byName[k], m.CBSCode)
 			}
 		}
@@ -141,15 +142,6 @@ func (r *municipalityResolver) resolve(input string) (string, *courses.Problem) 
 	default:
 		return "", &courses.Problem{Field: "gemeente", Key: courses.ProblemAmbiguous, Args: map[string]any{"value": input, "codes": strings.Join(codes, ", ")}}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // handleMemberInvite invites one member.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/raadzaam/raadzaam/courses"
@@ -55,7 +56,7 @@ func (a *application) require(policy access) fiber.Handler {
 		if policy.allow == nil {
 			return c.Next()
 		}
-		if scopes, ok := c.Locals(localScopes).([]string); ok && !contains(scopes, policy.scope) {
+		if scopes, ok := c.Locals(localScopes).([]string); ok && !slices.Contains(scopes, policy.scope) {
 			return &courses.Error{Code: courses.EFORBIDDEN, Message: "api token lacks scope " + policy.scope,
 				Problems: []courses.Problem{{Key: courses.ProblemScope, Args: map[string]any{"scope": policy.scope}}}}
 		}
