@@ -17,7 +17,8 @@ type accountView struct {
 	Saved    string // a message key
 	NewEmail string
 	Tokens   []courses.APIToken
-	NewToken string // a new token's secret, shown once
+	NewToken string      // a new token's secret, shown once
+	Office   officeInput // an office being added, kept when refused
 }
 
 // handleAccount shows the signed-in user's account.

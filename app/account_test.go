@@ -105,3 +105,69 @@ func TestAdminCannotDeleteThemselves(t *testing.T) {
 		t.Errorf("admin deleting themselves: %d, want 400", resp.StatusCode)
 	}
 }
+
+// TestOffices: a councillor adds the office of a new term with municipality
+// (by name) and dates, bad input is named per field, an office is removed;
+// an admin edits another user's offices and name; nobody removes another
+// user's office through their own account.
+func TestOffices(t *testing.T) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			a := newTestApp(t, kind)
+			zoe := createTestUser(t, a, "zoe@example.nl", courses.RoleLearner)
+			c := newClient(t, a)
+			c.signIn("zoe@example.nl", testPassword)
+			add := func(cl *client, path string, form url.Values) (*http.Response, string) {
+				form.Set("_csrf", cl.csrf())
+				return cl.do(http.MethodPost, path, form)
+			}
+			resp, page := add(c, "/account/ambten", url.Values{"office": {"raadslid"}, "municipality": {"Bergen"}, "starts_on": {"2026-04-02"}, "ends_on": {"2026-13-01"}})
+			if resp.StatusCode != 400 || !strings.Contains(page, "past bij meer gemeenten") || !strings.Contains(page, "is geen datum") {
+				t.Errorf("bad office: %d", resp.StatusCode)
+			}
+			if resp, page := add(c, "/account/ambten", url.Values{"office": {"raadslid"}, "starts_on": {"2030-01-01"}, "ends_on": {"2026-01-01"}}); resp.StatusCode != 400 || !strings.Contains(page, "het einde ligt vóór het begin") {
+				t.Errorf("end before start: %d", resp.StatusCode)
+			}
+			if resp, _ := add(c, "/account/ambten", url.Values{"office": {"raadslid"}, "municipality": {"'s-Hertogenbosch"}, "starts_on": {"2026-04-02"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add office: %d", resp.StatusCode)
+			}
+			u, _ := a.users.UserByID(context.Background(), zoe.ID)
+			if len(u.Offices) != 1 || u.Offices[0].CBSCode != "GM0796" || u.Offices[0].StartsOn.Format("2006-01-02") != "2026-04-02" {
+				t.Fatalf("offices: %+v", u.Offices)
+			}
+			if _, page := c.do(http.MethodGet, "/account", nil); !strings.Contains(page, "Raadslid, &#39;s-Hertogenbosch · van 2 april 2026") {
+				t.Error("account page does not show the office with its term")
+			}
+
+			// An admin adds an office to Zoë and corrects her name.
+			createTestUser(t, a, "beheer@example.nl", courses.RoleAdmin)
+			admin := newClient(t, a)
+			admin.signIn("beheer@example.nl", testPassword)
+			base := "/beheer/gebruikers/" + itoa(int(zoe.ID))
+			if resp, _ := add(admin, base+"/ambten", url.Values{"office": {"commissielid"}, "municipality": {"GM0363"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("admin adds an office: %d", resp.StatusCode)
+			}
+			if resp, _ := add(admin, base+"/naam", url.Values{"name": {"Zoë Łukasiewicz-Dijkstra"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("admin renames: %d", resp.StatusCode)
+			}
+			u, _ = a.users.UserByID(context.Background(), zoe.ID)
+			if len(u.Offices) != 2 || u.Name != "Zoë Łukasiewicz-Dijkstra" {
+				t.Fatalf("after the admin: %+v %q", u.Offices, u.Name)
+			}
+
+			// Another user cannot remove Zoë's office through their own account.
+			createTestUser(t, a, "ander@example.nl", courses.RoleLearner)
+			other := newClient(t, a)
+			other.signIn("ander@example.nl", testPassword)
+			if resp, _ := add(other, "/account/ambten/"+itoa(int(u.Offices[0].ID))+"/verwijderen", url.Values{}); resp.StatusCode != 404 {
+				t.Errorf("removing another's office: %d, want 404", resp.StatusCode)
+			}
+			if resp, _ := add(c, "/account/ambten/"+itoa(int(u.Offices[0].ID))+"/verwijderen", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("removing her own office: %d", resp.StatusCode)
+			}
+			if u, _ = a.users.UserByID(context.Background(), zoe.ID); len(u.Offices) != 1 {
+				t.Errorf("offices after removal: %+v", u.Offices)
+			}
+		})
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -307,6 +309,10 @@ func TestTokens(t *testing.T) {
 		return s
 	}
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims(audienceAPI, time.Now().Add(time.Hour))).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
 	parts := strings.Split(token, ".")
 	tampered := parts[0] + "." + strings.TrimRight(parts[1], "A") + "B." + parts[2]
 	tests := []struct {
@@ -320,6 +326,7 @@ func TestTokens(t *testing.T) {
 		{"unknown kid", sign(jwt.SigningMethodHS256, claims(audienceAPI, time.Now().Add(time.Hour)), key.Secret, "other")},
 		{"other secret", sign(jwt.SigningMethodHS256, claims(audienceAPI, time.Now().Add(time.Hour)), []byte(strings.Repeat("k", 32)), key.ID)},
 		{"HS512", sign(jwt.SigningMethodHS512, claims(audienceAPI, time.Now().Add(time.Hour)), key.Secret, key.ID)},
+		{"RS256 with an attacker's key", sign(jwt.SigningMethodRS256, claims(audienceAPI, time.Now().Add(time.Hour)), rsaKey, key.ID)},
 		{"tampered", tampered},
 		{"garbage", "not-a-token"},
 	}
@@ -439,6 +446,9 @@ func TestAccessMatrix(t *testing.T) {
 		"POST /vereniging/:slug/leden":       {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
 		"POST /vereniging/:slug/leden/lijst": {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
 		"POST /beheer/gebruikers/:id/rol":    adminOnly(400), "GET /beheer/verenigingen": adminOnly(200), "POST /beheer/verenigingen": adminOnly(400),
+		"POST /account/ambten": signed(400), "POST /account/ambten/:office/verwijderen": signed(404),
+		"GET /beheer/gebruikers/:id": adminOnly(404), "POST /beheer/gebruikers/:id/naam": adminOnly(404),
+		"POST /beheer/gebruikers/:id/ambten": adminOnly(404), "POST /beheer/gebruikers/:id/ambten/:office/verwijderen": adminOnly(404),
 		"GET /beheer/post": adminOnly(200), "GET /beheer/post/:id": adminOnly(404),
 		"GET /wachtwoord-vergeten": ok(200), "POST /wachtwoord-vergeten": ok(400),
 		"GET /wachtwoord-herstellen/:token": ok(404), "GET /uitnodiging/:token": ok(404),
@@ -450,7 +460,9 @@ func TestAccessMatrix(t *testing.T) {
 	paths := map[string]string{"/static/*": "/static/nope.css", "/cursussen/:slug": "/cursussen/nieuw-in-de-raad",
 		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl",
 		"/beheer/gebruikers/:id/deactiveren": "/beheer/gebruikers/999999/deactiveren", "/beheer/gebruikers/:id/activeren": "/beheer/gebruikers/999999/activeren",
-		"/beheer/post/:id": "/beheer/post/999999", "/vereniging/:slug/leden": "/vereniging/nvvr/leden", "/vereniging/:slug/leden/lijst": "/vereniging/nvvr/leden/lijst",
+		"/beheer/post/:id": "/beheer/post/999999", "/account/ambten/:office/verwijderen": "/account/ambten/999999/verwijderen",
+		"/beheer/gebruikers/:id": "/beheer/gebruikers/999999", "/beheer/gebruikers/:id/naam": "/beheer/gebruikers/999999/naam",
+		"/beheer/gebruikers/:id/ambten": "/beheer/gebruikers/999999/ambten", "/beheer/gebruikers/:id/ambten/:office/verwijderen": "/beheer/gebruikers/999999/ambten/1/verwijderen", "/vereniging/:slug/leden": "/vereniging/nvvr/leden", "/vereniging/:slug/leden/lijst": "/vereniging/nvvr/leden/lijst",
 		"/account/api-tokens/:id/intrekken": "/account/api-tokens/999999/intrekken", "/beheer/gebruikers/:id/rol": "/beheer/gebruikers/999999/rol", "/wachtwoord-herstellen/:token": "/wachtwoord-herstellen/onzin", "/uitnodiging/:token": "/uitnodiging/onzin"}
 	for route, wants := range matrix {
 		if _, found := a.policies[route]; !found {

@@ -45,6 +45,15 @@ type formField struct {
 	ID, Label, Type, Value, Problem string
 }
 
+// officesEditor is the data of the shared "officesEditor" template.
+type officesEditor struct {
+	Page     *page
+	Offices  []courses.UserOffice
+	Action   string
+	Problems map[string]string
+	Input    officeInput
+}
+
 // mailStateView pairs a mail with the page, for the "mailstate" template.
 type mailStateView struct {
 	Page *page
@@ -96,6 +105,9 @@ func loadViews(a *assets) (*views, error) {
 		"add":        func(a, b int) int { return a + b },
 		"fieldOf": func(p *page, id, label, typ, value string, problems map[string]string) formField {
 			return formField{Page: p, ID: id, Label: "field." + label, Type: typ, Value: value, Problem: problems[id]}
+		},
+		"officesOf": func(p *page, offices []courses.UserOffice, action string, problems map[string]string, in officeInput) officesEditor {
+			return officesEditor{Page: p, Offices: offices, Action: action, Problems: problems, Input: in}
 		},
 		"mailState": func(p *page, m courses.Mail) mailStateView { return mailStateView{Page: p, Mail: m} },
 		"linkify":   linkify,

@@ -24,12 +24,42 @@ type Association struct {
 // UserOffice is an office a user holds, in a municipality, for a term.
 // No political party is ever stored: it is special-category data (AVG).
 type UserOffice struct {
+	ID      int64 // set when read
 	Office  Office
 	CBSCode string // GMxxxx; empty for offices outside a municipality
 	// Municipality is the municipality's common name, filled in when read.
 	Municipality string
 	StartsOn     *time.Time // the term's first day, when known
 	EndsOn       *time.Time
+}
+
+// ParseDate reads a date as YYYY-MM-DD (what a date field sends); empty is
+// no date.
+func ParseDate(s string) (*time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil || t.Year() < 1900 || t.Year() > 2200 {
+		return nil, false
+	}
+	return &t, true
+}
+
+// Validate checks an office with its municipality code and term.
+func (o UserOffice) Validate() []Problem {
+	var p []Problem
+	if !o.Office.Valid() {
+		p = append(p, Problem{Field: "office", Key: ProblemUnknownValue, Args: map[string]any{"value": truncate(string(o.Office), 30), "allowed": strings.Join(names(Offices), ", ")}})
+	}
+	if o.CBSCode != "" && !ValidCBSCode(o.CBSCode) {
+		p = append(p, Problem{Field: "municipality", Key: ProblemUnknownValue, Args: map[string]any{"value": truncate(o.CBSCode, 20), "allowed": "GM0000–GM9999"}})
+	}
+	if o.StartsOn != nil && o.EndsOn != nil && o.EndsOn.Before(*o.StartsOn) {
+		p = append(p, Problem{Field: "ends_on", Key: ProblemEndBeforeStart})
+	}
+	return p
 }
 
 // Membership is a user's membership of an association; admins of an

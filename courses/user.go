@@ -71,6 +71,14 @@ type UserService interface {
 	// every session of the user, in one transaction; a used, expired or
 	// unknown token is ENOTFOUND.
 	UseAccountToken(ctx context.Context, hash, purpose, passwordHash string) (*User, error)
+	// AddOffice adds an office (with municipality and term) to an account;
+	// an unknown municipality is EINVALID on "municipality".
+	AddOffice(ctx context.Context, userID int64, o UserOffice) error
+	// RemoveOffice removes one of the account's offices; ENOTFOUND when the
+	// account has no such office.
+	RemoveOffice(ctx context.Context, userID, officeID int64) error
+	// SetName changes the name as printed on certificates.
+	SetName(ctx context.Context, userID int64, name string) error
 	// SetRole changes the role of an account.
 	SetRole(ctx context.Context, id int64, role Role) error
 	// Associations lists every association by name.

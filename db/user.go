@@ -195,7 +195,7 @@ func (s *UserService) UserByID(ctx context.Context, id int64) (*courses.User, er
 		return nil, wrap(err, "load offices")
 	}
 	for _, o := range offices {
-		uo := courses.UserOffice{Office: courses.Office(o.Office), StartsOn: o.StartsOn, EndsOn: o.EndsOn}
+		uo := courses.UserOffice{ID: o.ID, Office: courses.Office(o.Office), StartsOn: o.StartsOn, EndsOn: o.EndsOn}
 		if o.CBSCode != nil {
 			uo.CBSCode = *o.CBSCode
 		}
@@ -642,5 +642,57 @@ func (s *UserService) CreateAssociation(ctx context.Context, as *courses.Associa
 		return wrap(err, "create association")
 	}
 	as.ID = row.ID
+	return nil
+}
+
+// AddOffice adds an office after checking it and its municipality.
+func (s *UserService) AddOffice(ctx context.Context, userID int64, o courses.UserOffice) error {
+	if problems := o.Validate(); len(problems) > 0 {
+		return courses.Invalid("bad office", problems...)
+	}
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		r := userOfficeRow{UserID: userID, Office: string(o.Office), StartsOn: o.StartsOn, EndsOn: o.EndsOn}
+		if o.CBSCode != "" {
+			n, err := tx.NewSelect().Model((*municipalityRow)(nil)).Where("cbs_code = ?", o.CBSCode).Where("active").Count(ctx)
+			if err != nil {
+				return wrap(err, "check municipality")
+			}
+			if n == 0 {
+				return courses.Invalid("unknown municipality", courses.Problem{Field: "municipality", Key: courses.ProblemUnknownValue,
+					Args: map[string]any{"value": o.CBSCode, "allowed": "CBS-code (GM0363)"}})
+			}
+			r.CBSCode = &o.CBSCode
+		}
+		_, err := tx.NewInsert().Model(&r).Exec(ctx)
+		return wrap(err, "add office")
+	})
+}
+
+// RemoveOffice removes an office of the user; the user id in the condition
+// keeps one account from removing another's offices.
+func (s *UserService) RemoveOffice(ctx context.Context, userID, officeID int64) error {
+	res, err := s.db.NewDelete().Model((*userOfficeRow)(nil)).Where("id = ?", officeID).Where("user_id = ?", userID).Exec(ctx)
+	if err != nil {
+		return wrap(err, "remove office")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return courses.Errorf(courses.ENOTFOUND, "user %d has no office %d", userID, officeID)
+	}
+	return nil
+}
+
+// SetName changes the name.
+func (s *UserService) SetName(ctx context.Context, userID int64, name string) error {
+	nu := courses.NewUser{Email: "x@example.nl", Name: name, Role: courses.RoleLearner}
+	if err := nu.Validate(); err != nil {
+		return err
+	}
+	res, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("name = ?", nu.Name).Set("updated_at = ?", s.db.Now().UTC()).Where("id = ?", userID).Exec(ctx)
+	if err != nil {
+		return wrap(err, "set name")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return courses.Errorf(courses.ENOTFOUND, "no user %d", userID)
+	}
 	return nil
 }
