@@ -34,6 +34,10 @@ const (
 var (
 	accountLimit = courses.LimitPolicy{Window: 15 * time.Minute, Free: 5, BaseLock: time.Minute, MaxLock: time.Hour}
 	addressLimit = courses.LimitPolicy{Window: 15 * time.Minute, Free: 30, BaseLock: 5 * time.Minute, MaxLock: time.Hour}
+	// attemptLimit counts every attempt from an address, successful ones
+	// too: each costs ~45 ms of CPU (argon2id), so even valid credentials
+	// must not become a way to keep the server busy.
+	attemptLimit = courses.LimitPolicy{Window: 15 * time.Minute, Free: 100, BaseLock: time.Minute, MaxLock: 15 * time.Minute}
 )
 
 // authenticator signs people in and checks their tokens.
@@ -133,6 +137,12 @@ func (au *authenticator) signIn(ctx context.Context, email, password, code, clie
 	accountKey := "signin:email:" + au.pseudonym(email)
 	if id != 0 {
 		accountKey = "signin:user:" + strconv.FormatInt(id, 10)
+	}
+	if until, err := au.limiter.Fail(ctx, "signin-attempt:ip:"+au.pseudonym(clientIP), attemptLimit); err != nil {
+		return nil, err
+	} else if !until.IsZero() {
+		return nil, &courses.Error{Code: courses.ERATELIMIT, Message: "too many sign-in attempts from this address",
+			Problems: []courses.Problem{{Key: courses.ProblemLockedUntil, Args: map[string]any{"until": until}}}}
 	}
 	for _, key := range []string{accountKey, ipKey} {
 		until, err := au.limiter.LockedUntil(ctx, key)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -33,7 +34,12 @@ type refreshRow struct {
 }
 
 // SessionService implements courses.SessionService.
-type SessionService struct{ db *DB }
+type SessionService struct {
+	db      *DB
+	prepare sync.Once
+	stmt    *sql.Stmt
+	stmtErr error
+}
 
 var _ courses.SessionService = (*SessionService)(nil)
 
@@ -58,42 +64,47 @@ func (s *SessionService) CreateSession(ctx context.Context, sess *courses.Sessio
 
 var errNoSession = courses.Errorf(courses.EUNAUTHORIZED, "no active session")
 
+// activeSessionSQL is the query behind every authenticated request. It is
+// prepared once, with placeholders: Bun interpolates arguments into the SQL
+// text, which would make each call a new statement to parse and plan.
+const activeSessionSQL = `SELECT s.id, s.user_id, s.kind, s.created_at, s.expires_at,
+	u.email, u.name, u.role, u.language, u.demo, u.totp_enabled_at, u.created_at
+FROM sessions AS s JOIN users AS u ON u.id = s.user_id
+WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active`
+
+// activeSessionStmt prepares activeSessionSQL on first use.
+func (s *SessionService) activeSessionStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.prepare.Do(func() {
+		query := activeSessionSQL
+		if s.db.Kind == SQLite {
+			query = strings.NewReplacer("$1", "?1", "$2", "?2").Replace(query)
+		}
+		s.stmt, s.stmtErr = s.db.DB.DB.PrepareContext(ctx, query)
+	})
+	return s.stmt, s.stmtErr
+}
+
 // ActiveSession checks the session and its user in one indexed query: this
 // runs on every authenticated request.
 func (s *SessionService) ActiveSession(ctx context.Context, id string) (*courses.Session, *courses.User, error) {
-	var r struct {
-		ID            string     `bun:"id"`
-		UserID        int64      `bun:"user_id"`
-		Kind          string     `bun:"kind"`
-		CreatedAt     time.Time  `bun:"created_at"`
-		ExpiresAt     time.Time  `bun:"expires_at"`
-		Email         string     `bun:"email"`
-		Name          string     `bun:"name"`
-		Role          string     `bun:"role"`
-		Language      string     `bun:"language"`
-		Demo          bool       `bun:"demo"`
-		TOTPEnabledAt *time.Time `bun:"totp_enabled_at"`
-		UserCreatedAt time.Time  `bun:"user_created_at"`
+	stmt, err := s.activeSessionStmt(ctx)
+	if err != nil {
+		return nil, nil, wrap(err, "prepare active session")
 	}
-	err := s.db.NewSelect().TableExpr("sessions AS s").
-		Join("JOIN users AS u ON u.id = s.user_id").
-		ColumnExpr("s.id, s.user_id, s.kind, s.created_at, s.expires_at").
-		ColumnExpr("u.email, u.name, u.role, u.language, u.demo, u.totp_enabled_at, u.created_at AS user_created_at").
-		Where("s.id = ?", id).
-		Where("s.revoked_at IS NULL").
-		Where("s.expires_at > ?", s.db.Now().UTC()).
-		Where("u.active").
-		Scan(ctx, &r)
+	var sess courses.Session
+	var u courses.User
+	var role string
+	var totp sql.NullTime
+	err = stmt.QueryRowContext(ctx, id, s.db.Now().UTC()).Scan(&sess.ID, &sess.UserID, &sess.Kind, &sess.CreatedAt, &sess.ExpiresAt,
+		&u.Email, &u.Name, &role, &u.Language, &u.Demo, &totp, &u.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, errNoSession
 	}
 	if err != nil {
 		return nil, nil, wrap(err, "active session")
 	}
-	sess := &courses.Session{ID: r.ID, UserID: r.UserID, Kind: r.Kind, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
-	u := &courses.User{ID: r.UserID, Email: r.Email, Name: r.Name, Role: courses.Role(r.Role), Language: r.Language,
-		Active: true, TwoFactor: r.TOTPEnabledAt != nil, Demo: r.Demo, CreatedAt: r.UserCreatedAt}
-	return sess, u, nil
+	u.ID, u.Role, u.Active, u.TwoFactor = sess.UserID, courses.Role(role), true, totp.Valid
+	return &sess, &u, nil
 }
 
 // RotateRefresh spends oldHash atomically: of two concurrent uses only one
