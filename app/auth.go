@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -52,7 +53,16 @@ type authenticator struct {
 	// dummyHash is verified when an address is unknown, so that a wrong
 	// address takes as long as a wrong password (no account enumeration).
 	dummyHash func() string
+	// verified remembers access tokens whose signature and claims were
+	// checked, until they expire, so that a token is parsed once per
+	// instance rather than on every request. Revocation is still checked
+	// on every request against the session.
+	verifiedMu sync.Mutex
+	verified   map[string]*accessClaims
 }
+
+// maxVerified bounds the verified-token cache; when full it starts over.
+const maxVerified = 10_000
 
 // accessClaims are the claims of an access token.
 type accessClaims struct {
@@ -80,7 +90,30 @@ func (au *authenticator) issueAccess(s *courses.Session, audience string, ttl ti
 
 // parseAccess verifies an access token for audience: HS256 only, a kid from
 // our own ring, our issuer, the audience, and an expiry that is required.
+// A token verified before is taken from the cache while it is unexpired.
 func (au *authenticator) parseAccess(token, audience string) (*accessClaims, error) {
+	key := audience + " " + token
+	au.verifiedMu.Lock()
+	cached, ok := au.verified[key]
+	au.verifiedMu.Unlock()
+	if ok && au.now().Before(cached.ExpiresAt.Time) {
+		return cached, nil
+	}
+	claims, err := au.verifyAccess(token, audience)
+	if err != nil {
+		return nil, err
+	}
+	au.verifiedMu.Lock()
+	if au.verified == nil || len(au.verified) >= maxVerified {
+		au.verified = map[string]*accessClaims{}
+	}
+	au.verified[key] = claims
+	au.verifiedMu.Unlock()
+	return claims, nil
+}
+
+// verifyAccess checks a token's signature and claims.
+func (au *authenticator) verifyAccess(token, audience string) (*accessClaims, error) {
 	var claims accessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
