@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -45,6 +46,10 @@ type DB struct {
 	Kind Kind
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// pool is a small native pgx pool beside database/sql, on PostgreSQL
+	// only, for the per-request session check: pgx caches its prepared
+	// statement and skips database/sql's conversions.
+	pool *pgxpool.Pool
 }
 
 // Open connects to the database named by dsn: a postgres:// or postgresql://
@@ -71,7 +76,17 @@ func openPostgres(dsn string) (*DB, error) {
 	sqldb.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
 	sqldb.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, Now: time.Now}, nil
+	poolCfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
+	}
+	poolCfg.MaxConns = int32(2 * runtime.GOMAXPROCS(0))
+	poolCfg.MinConns = 0
+	pool, err := pgxpool.NewWithConfig(context.Background(), poolCfg) // connects lazily
+	if err != nil {
+		return nil, fmt.Errorf("db: session pool: %w", err)
+	}
+	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, Now: time.Now, pool: pool}, nil
 }
 
 func openSQLite(path string) (*DB, error) {
@@ -119,6 +134,9 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	if db.Kind == SQLite {
 		_, _ = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	if db.pool != nil {
+		db.pool.Close()
 	}
 	return db.DB.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/uptrace/bun"
 )
@@ -87,17 +88,23 @@ func (s *SessionService) activeSessionStmt(ctx context.Context) (*sql.Stmt, erro
 // ActiveSession checks the session and its user in one indexed query: this
 // runs on every authenticated request.
 func (s *SessionService) ActiveSession(ctx context.Context, id string) (*courses.Session, *courses.User, error) {
-	stmt, err := s.activeSessionStmt(ctx)
-	if err != nil {
-		return nil, nil, wrap(err, "prepare active session")
-	}
 	var sess courses.Session
 	var u courses.User
 	var role string
 	var totp sql.NullTime
-	err = stmt.QueryRowContext(ctx, id, s.db.Now().UTC()).Scan(&sess.ID, &sess.UserID, &sess.Kind, &sess.CreatedAt, &sess.ExpiresAt,
-		&u.Email, &u.Name, &role, &u.Language, &u.Demo, &totp, &u.CreatedAt)
-	if errors.Is(err, sql.ErrNoRows) {
+	dest := []any{&sess.ID, &sess.UserID, &sess.Kind, &sess.CreatedAt, &sess.ExpiresAt,
+		&u.Email, &u.Name, &role, &u.Language, &u.Demo, &totp, &u.CreatedAt}
+	var err error
+	if s.db.pool != nil {
+		err = s.db.pool.QueryRow(ctx, activeSessionSQL, id, s.db.Now().UTC()).Scan(dest...)
+	} else {
+		stmt, perr := s.activeSessionStmt(ctx)
+		if perr != nil {
+			return nil, nil, wrap(perr, "prepare active session")
+		}
+		err = stmt.QueryRowContext(ctx, id, s.db.Now().UTC()).Scan(dest...)
+	}
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, errNoSession
 	}
 	if err != nil {
