@@ -203,9 +203,6 @@ func (l *Locale) Number(f float64, decimals int) string {
 
 // Hours formats a study load: "4,5 uur", "1 hour".
 func (l *Locale) Hours(h float64) string {
-	if h == 1 {
-		return l.T("unit.hours", "n", 1)
-	}
 	return l.T("unit.hours", "n", h)
 }
 

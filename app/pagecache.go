@@ -8,10 +8,11 @@ import (
 // pageCache keeps rendered public pages that are the same for every
 // anonymous visitor in a language (the catalogue, a course page), so that
 // they are not re-rendered per request (STACK-NOTES: template execution
-// bounds page throughput). Entries live for ttl, so a course imported by
-// another process or instance shows within that time; a save in this
-// process clears the cache at once. Keys come from validated input only, so
-// the cache cannot be grown by arbitrary URLs.
+// bounds page throughput). Entries live for ttl, so a course imported with
+// `courses import` (another process) or on another instance shows within
+// that time; clear empties it at once, for the course editor to come. Keys
+// come from validated input only, so the cache cannot be grown by
+// arbitrary URLs.
 type pageCache struct {
 	ttl time.Duration
 	now func() time.Time

@@ -103,18 +103,7 @@ func FuzzReadCourseFolder(f *testing.F) {
 		case c != nil && err != nil:
 			t.Fatalf("ReadCourseFolder returned a course and the error %v", err)
 		case err != nil:
-			if got, want := ErrorCode(err), EINVALID; got != want {
-				t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
-			}
-			problems := ErrorProblems(err)
-			if len(problems) == 0 {
-				t.Fatalf("%v has no problems", err)
-			}
-			for _, p := range problems {
-				if p.File != "proef/course.md" || p.Line < 0 || !slices.Contains(ProblemKeys, p.Key) {
-					t.Errorf("problem %s: want file proef/course.md, line >= 0 and a known key", p)
-				}
-			}
+			checkInvalid(t, err, "proef/course.md", 0)
 			return
 		}
 		// A course that reads without problems keeps every rule of FORMAT.md.
@@ -162,18 +151,7 @@ func FuzzParseMunicipalities(f *testing.F) {
 			t.Fatalf("ParseMunicipalities returned %d municipalities and the error %v: want exactly one", len(list), err)
 		}
 		if err != nil {
-			if got, want := ErrorCode(err), EINVALID; got != want {
-				t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
-			}
-			problems := ErrorProblems(err)
-			if len(problems) == 0 {
-				t.Fatalf("%v has no problems", err)
-			}
-			for _, p := range problems {
-				if p.File != "g.csv" || p.Line < 1 || !slices.Contains(ProblemKeys, p.Key) {
-					t.Errorf("problem %s: want file g.csv, line >= 1 and a known key", p)
-				}
-			}
+			checkInvalid(t, err, "g.csv", 1)
 			return
 		}
 		seen := map[string]bool{}
@@ -239,4 +217,22 @@ func FuzzParseMemberCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkInvalid fails unless err is EINVALID with at least one problem, each
+// in file, on a line >= minLine, with a known message key.
+func checkInvalid(t *testing.T, err error, file string, minLine int) {
+	t.Helper()
+	if got, want := ErrorCode(err), EINVALID; got != want {
+		t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
+	}
+	problems := ErrorProblems(err)
+	if len(problems) == 0 {
+		t.Fatalf("%v has no problems", err)
+	}
+	for _, p := range problems {
+		if p.File != file || p.Line < minLine || !slices.Contains(ProblemKeys, p.Key) {
+			t.Errorf("problem %s: want file %s, line >= %d and a known key", p, file, minLine)
+		}
+	}
 }
