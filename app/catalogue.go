@@ -18,8 +18,9 @@ type catalogueView struct {
 
 // parseCourseFilter reads the office and topic from the query parameters
 // named officeParam and topicParam, each checked against its vocabulary.
-func parseCourseFilter(c *fiber.Ctx, officeParam, topicParam string) (courses.CourseFilter, error) {
+func parseCourseFilter(c *fiber.Ctx, officeParam, topicParam, queryParam string) (courses.CourseFilter, error) {
 	f := courses.CourseFilter{Office: courses.Office(c.Query(officeParam)), Topic: courses.Topic(c.Query(topicParam))}
+	query := strings.Join(strings.Fields(c.Query(queryParam)), " ")
 	var problems []courses.Problem
 	if f.Office != "" && !f.Office.Valid() {
 		problems = append(problems, courses.Problem{Field: officeParam, Key: courses.ProblemUnknownValue,
@@ -29,12 +30,16 @@ func parseCourseFilter(c *fiber.Ctx, officeParam, topicParam string) (courses.Co
 		problems = append(problems, courses.Problem{Field: topicParam, Key: courses.ProblemUnknownValue,
 			Args: map[string]any{"value": truncateText(string(f.Topic), 30), "allowed": joinCodes(courses.Topics)}})
 	}
+	if n := len([]rune(query)); n > 100 {
+		problems = append(problems, courses.Problem{Field: queryParam, Key: courses.ProblemTooLong, Args: map[string]any{"max": 100, "length": n}})
+	}
 	if len(problems) > 0 {
 		return courses.CourseFilter{}, courses.Invalid("bad course filter", problems...)
 	}
 	// Copies: Fiber's query strings are only valid during the handler, and
 	// these strings end up in the page cache.
-	return courses.CourseFilter{Office: courses.Office(strings.Clone(string(f.Office))), Topic: courses.Topic(strings.Clone(string(f.Topic)))}, nil
+	return courses.CourseFilter{Office: courses.Office(strings.Clone(string(f.Office))), Topic: courses.Topic(strings.Clone(string(f.Topic))),
+		Query: strings.Clone(query)}, nil
 }
 
 // handleHome shows the introduction and the whole catalogue.
@@ -48,7 +53,7 @@ func (a *application) handleCatalogue(c *fiber.Ctx) error {
 }
 
 func (a *application) renderCatalogue(c *fiber.Ctx, home bool) error {
-	f, err := parseCourseFilter(c, "ambt", "onderwerp")
+	f, err := parseCourseFilter(c, "ambt", "onderwerp", "zoek")
 	if err != nil {
 		return err
 	}
@@ -63,6 +68,9 @@ func (a *application) renderCatalogue(c *fiber.Ctx, home bool) error {
 	}
 	if f.Topic != "" {
 		q.Set("onderwerp", string(f.Topic))
+	}
+	if f.Query != "" {
+		q.Set("zoek", f.Query)
 	}
 	if len(q) > 0 {
 		path += "?" + q.Encode()

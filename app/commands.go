@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -47,31 +48,91 @@ func checkCourses(stdout io.Writer, l *Locale, path string) error {
 	return nil
 }
 
-// importCourses loads course folders all-or-nothing: `courses import PATH`.
-func importCourses(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, path string) error {
-	list, err := readCourses(path)
+// importCourses loads course folders all-or-nothing, each as a new draft
+// version: `courses import [--publish] [--replace-draft] [--owner EMAIL] PATH`.
+func importCourses(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, args []string) error {
+	fs := flag.NewFlagSet("courses import", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	publish := fs.Bool("publish", false, "")
+	replace := fs.Bool("replace-draft", false, "")
+	owner := fs.String("owner", "", "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return usageError{args: append([]string{"courses", "import"}, args...)}
+	}
+	opt := courses.ImportOptions{Publish: *publish, ReplaceDraft: *replace}
+	if *owner != "" {
+		u, err := db.NewUserService(d).UserByEmail(ctx, *owner)
+		if err != nil {
+			return courses.Invalid("owner", courses.Problem{Field: "owner", Key: courses.ProblemNoTrainer})
+		}
+		if u.Role != courses.RoleTrainer && u.Role != courses.RoleAdmin {
+			return courses.Invalid("owner", courses.Problem{Field: "owner", Key: courses.ProblemNoTrainer})
+		}
+		opt.Owner = u.ID
+	}
+	list, err := readCourses(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	if err := db.NewCourseService(d).SaveCourses(ctx, list); err != nil {
+	if err := db.NewCourseService(d).SaveCourses(ctx, list, opt); err != nil {
 		return err
 	}
+	key := "cli.course_imported"
+	if opt.Publish {
+		key = "cli.course_imported_published"
+	}
 	for _, c := range list {
-		fmt.Fprintln(stdout, l.T("cli.course_imported", "slug", c.Slug, "modules", len(c.Modules), "lessons", c.LessonCount()))
+		fmt.Fprintln(stdout, l.T(key, "slug", c.Slug, "version", c.Version, "modules", len(c.Modules), "lessons", c.LessonCount()))
 	}
 	return nil
 }
 
-// exportCourse writes a stored course as a folder: `courses export SLUG PATH`.
-func exportCourse(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, slug, path string) error {
-	c, err := db.NewCourseService(d).CourseBySlug(ctx, slug)
+// exportCourse writes a stored course, with its files, as a folder:
+// `courses export [--draft] SLUG PATH`.
+func exportCourse(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, args []string) error {
+	fs := flag.NewFlagSet("courses export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	draft := fs.Bool("draft", false, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
+		return usageError{args: append([]string{"courses", "export"}, args...)}
+	}
+	slug, path := fs.Arg(0), fs.Arg(1)
+	cs := db.NewCourseService(d)
+	var c *courses.Course
+	var err error
+	if *draft {
+		var id int64
+		if id, err = cs.CourseIDBySlug(ctx, slug); err == nil {
+			c, err = cs.DraftOnly(ctx, id)
+		}
+	} else {
+		c, err = cs.CourseBySlug(ctx, slug)
+	}
 	if err != nil {
+		return err
+	}
+	if err := cs.LoadFileData(ctx, c); err != nil {
 		return err
 	}
 	if err := courses.WriteCourseFolder(path, c); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, l.T("cli.course_exported", "slug", slug, "path", filepath.Join(path, slug)))
+	fmt.Fprintln(stdout, l.T("cli.course_exported", "slug", slug, "version", c.Version, "path", filepath.Join(path, slug)))
+	return nil
+}
+
+// publishCourse publishes a course's draft: `courses publish SLUG`.
+func publishCourse(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, slug string) error {
+	cs := db.NewCourseService(d)
+	id, err := cs.CourseIDBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	c, err := cs.Publish(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, l.T("cli.course_published", "slug", slug, "version", c.Version))
 	return nil
 }
 

@@ -111,10 +111,12 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		defer d.Close()
 		fmt.Fprintln(stdout, l.T("cli.migrated"))
 		return nil
-	case len(args) == 3 && args[0] == "courses" && args[1] == "import":
-		return withDB(ctx, cfg, log, func(d *db.DB) error { return importCourses(ctx, d, stdout, l, args[2]) })
-	case len(args) == 4 && args[0] == "courses" && args[1] == "export":
-		return withDB(ctx, cfg, log, func(d *db.DB) error { return exportCourse(ctx, d, stdout, l, args[2], args[3]) })
+	case len(args) >= 3 && args[0] == "courses" && args[1] == "import":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return importCourses(ctx, d, stdout, l, args[2:]) })
+	case len(args) >= 4 && args[0] == "courses" && args[1] == "export":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return exportCourse(ctx, d, stdout, l, args[2:]) })
+	case len(args) == 3 && args[0] == "courses" && args[1] == "publish":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return publishCourse(ctx, d, stdout, l, args[2]) })
 	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return userAdd(ctx, d, args[2:], stdin, stdout, l) })
 	case len(args) == 3 && args[0] == "municipalities" && args[1] == "import":

@@ -111,7 +111,8 @@ func (a *application) logRequests(c *fiber.Ctx) error {
 func (a *application) securityHeaders(c *fiber.Ctx) error {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
-		"font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		"font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "+
+		"frame-src https://www.youtube-nocookie.com https://player.vimeo.com")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")

@@ -27,7 +27,7 @@ func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout i
 		if err != nil {
 			return fmt.Errorf("shipped catalogue: %w", err)
 		}
-		if err := cs.SaveCourses(ctx, list); err != nil {
+		if err := cs.SaveCourses(ctx, list, courses.ImportOptions{Publish: true}); err != nil {
 			return err
 		}
 		log.Info("catalogue loaded", "courses", len(list))

@@ -21,12 +21,15 @@ type application struct {
 	log     *slog.Logger
 	db      *db.DB
 	courses courses.CourseService
-	catalog *Catalog
-	views   *views
-	assets  *assets
-	pages   *pageCache
-	openapi []byte
-	fiber   *fiber.App
+	// editor and learning are the course editor's and the learners' records.
+	editor   *db.CourseService
+	learning *db.LearningService
+	catalog  *Catalog
+	views    *views
+	assets   *assets
+	pages    *pageCache
+	openapi  []byte
+	fiber    *fiber.App
 
 	auth     *authenticator
 	users    courses.UserService
@@ -61,7 +64,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	}
 	a := &application{
 		cfg: cfg, log: log, db: d,
-		courses: db.NewCourseService(d),
+		courses: db.NewCourseService(d), editor: db.NewCourseService(d), learning: db.NewLearningService(d),
 		catalog: catalog, views: views, assets: assets,
 		pages:            newPageCache(30 * time.Second),
 		openapi:          doc,
@@ -88,7 +91,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
 		IdleTimeout:             75 * time.Second,
-		BodyLimit:               3 << 20, // member lists of up to 2 MiB
+		BodyLimit:               courses.MaxFileBytes + 1<<20, // course file uploads of up to 10 MiB
 		ProxyHeader:             proxyHeader(cfg),
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,

@@ -119,6 +119,9 @@ func loadViews(a *assets) (*views, error) {
 			if f.Topic != "" {
 				parts = append(parts, p.Topic(f.Topic))
 			}
+			if f.Query != "" {
+				parts = append(parts, "“"+f.Query+"”")
+			}
 			return strings.Join(parts, " · ")
 		},
 	}

@@ -55,10 +55,40 @@ func TestWriteCourseFolderRoundTrip(t *testing.T) {
 				c.Topics = Topics
 				c.Language = "en"
 				c.Level = LevelSpecialist
-				c.Version = 1_000_000
 				c.Modules[1].Position = 999
-				c.Modules[1].Lessons[0].Position = 100
-				c.Modules[1].Lessons[0].Minutes = 240
+				c.Modules[1].Activities[0].Position = 100
+				c.Modules[1].Activities[0].Minutes = 240
+			},
+		},
+		{
+			name: "every activity kind, files and course settings",
+			change: func(c *Course) {
+				c.ValidityMonths = 48
+				c.Prerequisites = []string{"nieuw-in-de-raad", "integriteit"}
+				png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...)
+				c.Files = []File{NewFile("bestanden/kaart.png", "image/png", png), NewFile("bestanden/notitie.pdf", "application/pdf", []byte("%PDF-1.7\n"))}
+				c.Modules[0].Activities[0].Body = "Zie ![De kaart](bestanden/kaart.png) en [de notitie](../bestanden/notitie.pdf)."
+				starts, _ := ParseLocalTime("2027-03-28 19:30") // the night summer time starts
+				ends, _ := ParseLocalTime("2027-03-28 22:00")
+				c.Modules[1].Activities = append(c.Modules[1].Activities,
+					Activity{Position: 2, Slug: "toets", Kind: KindQuiz, Title: "Toets: de raad", Minutes: 10, Body: "Zes vragen.",
+						Quiz: &Quiz{PassMark: 70, MaxAttempts: 3, Shuffle: true, Questions: []Question{
+							{Position: 1, Kind: SingleChoice, Text: "Wie stelt de begroting vast?", Feedback: "De raad.\n\nArtikel 189 Gemeentewet.", Options: []Option{
+								{Position: 1, Text: "Het college"}, {Position: 2, Text: "De raad", Correct: true}}},
+							{Position: 2, Kind: MultipleChoice, Text: "Welke stukken? Kies alle goede antwoorden.", Options: []Option{
+								{Position: 1, Text: "Begroting", Correct: true}, {Position: 2, Text: "Jaarrekening", Correct: true}, {Position: 3, Text: "Akkoord"}}},
+							{Position: 3, Kind: TrueFalse, Text: "De raad kan amenderen.", Feedback: "Ja.", Options: TrueFalseOptions("nl", true)},
+							{Position: 4, Kind: TrueFalse, Text: "Het college amendeert.", Options: TrueFalseOptions("nl", false)},
+						}}},
+					Activity{Position: 3, Slug: "oefenavond", Kind: KindSession, Title: "Oefenavond", Minutes: 150, Body: "Neem de begroting mee.",
+						Meeting: &Meeting{StartsAt: starts, EndsAt: ends, Location: "Stadhuis, Utrecht", OnlineURL: "https://meet.example.nl/x", Capacity: 24}},
+					Activity{Position: 4, Slug: "online", Kind: KindSession, Title: "Online vragenuur", Minutes: 60, Body: "Vragen.",
+						Meeting: &Meeting{StartsAt: starts, EndsAt: ends, OnlineURL: "https://meet.example.nl/y", Capacity: 1000}},
+					Activity{Position: 5, Slug: "kort", Kind: KindQuiz, Title: "Korte toets", Minutes: 1,
+						Quiz: &Quiz{PassMark: 100, Questions: []Question{
+							{Position: 1, Kind: SingleChoice, Text: "Één vraag?", Options: []Option{{Position: 1, Text: "Ja", Correct: true}, {Position: 2, Text: "Nee"}}},
+						}}},
+				)
 			},
 		},
 		{
@@ -66,7 +96,7 @@ func TestWriteCourseFolderRoundTrip(t *testing.T) {
 			change: func(c *Course) {
 				c.Description = "---\ntitle: geen sleutel\n---\n\n# Kop\n\n- a: b"
 				c.Modules[0].Intro = "# Inleiding: over de raad"
-				c.Modules[0].Lessons[0].Body = "---\n\nTekst na een lijn."
+				c.Modules[0].Activities[0].Body = "---\n\nTekst na een lijn."
 			},
 		},
 	}

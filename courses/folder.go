@@ -17,9 +17,9 @@ const (
 )
 
 var (
-	courseKeys = []string{"title", "summary", "audience", "topics", "study_hours", "level", "language", "version"}
+	courseKeys = []string{"title", "summary", "audience", "topics", "study_hours", "level", "language",
+		"validity_months", "prerequisites", "version"}
 	moduleKeys = []string{"title", "summary"}
-	lessonKeys = []string{"title", "minutes"}
 
 	numberedDir  = regexp.MustCompile(`^([0-9]{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$`)
 	numberedFile = regexp.MustCompile(`^([0-9]{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$`)
@@ -31,6 +31,7 @@ var (
 func ReadCourseFolder(fsys fs.FS, dir string) (*Course, error) {
 	r := &folderReader{fsys: fsys, base: path.Dir(dir)}
 	c := r.course(dir)
+	r.checkReferences(c)
 	if len(r.problems) > 0 {
 		return nil, Invalid("course folder "+path.Base(dir)+" has problems", r.problems...)
 	}
@@ -71,6 +72,8 @@ type folderReader struct {
 	fsys     fs.FS
 	base     string
 	problems []Problem
+	refs     []fileRef // references to bestanden/ in Markdown, checked at the end
+	language string    // the course's language once course.md is read
 }
 
 // rel names a path for problems: relative to the folder holding the course.
@@ -123,13 +126,27 @@ func (r *folderReader) course(dir string) *Course {
 		c.StudyHours = studyHours(fm)
 		c.Level = Level(fm.choice("level", names(Levels)))
 		c.Language = fm.choice("language", Languages)
-		c.Version = fm.integer("version", 1, 1_000_000)
+		r.language = c.Language
+		if fm.has("validity_months") {
+			c.ValidityMonths = fm.integer("validity_months", 1, 240)
+		}
+		if fm.has("prerequisites") {
+			c.Prerequisites = fm.list("prerequisites", ValidSlug, []string{"slugs"})
+			if contains(c.Prerequisites, c.Slug) {
+				fm.add(fm.line("prerequisites"), "prerequisites", ProblemSelfPrerequisite, nil)
+			}
+		}
+		if fm.has("version") {
+			fm.integer("version", 1, 1_000_000) // informational: checked, not kept
+		}
 		c.Description = fm.body
 		if fm.body == "" {
 			fm.add(fm.bodyLine, "", ProblemEmptyBody, nil)
 		}
+		r.scanReferences(fm)
 		r.collect(fm)
 	}
+	c.Files = r.files(dir)
 	r.eachNumbered(dir, numberedDir, func(p string, n int, slug string) {
 		c.Modules = append(c.Modules, r.module(p, n, slug))
 	})
@@ -181,33 +198,17 @@ func (r *folderReader) module(dir string, position int, slug string) Module {
 		m.Title = fm.text("title", true, 3, 120)
 		m.Summary = fm.text("summary", false, 0, 300)
 		m.Intro = fm.body
+		r.scanReferences(fm)
 		r.collect(fm)
 	}
 	r.eachNumbered(dir, numberedFile, func(p string, n int, slug string) {
-		m.Lessons = append(m.Lessons, r.lesson(p, n, slug))
+		m.Activities = append(m.Activities, r.activity(p, n, slug))
 	})
-	if len(m.Lessons) == 0 {
+	if len(m.Activities) == 0 {
 		r.problem(path.Join(dir, moduleFile), 0, ProblemNoLessons, nil)
 	}
-	slices.SortFunc(m.Lessons, func(a, b Lesson) int { return a.Position - b.Position })
+	slices.SortFunc(m.Activities, func(a, b Activity) int { return a.Position - b.Position })
 	return m
-}
-
-func (r *folderReader) lesson(p string, position int, slug string) Lesson {
-	l := Lesson{Position: position, Slug: slug}
-	fm := r.read(p, lessonKeys)
-	if fm == nil || fm.broken {
-		r.collect(fm)
-		return l
-	}
-	l.Title = fm.text("title", true, 3, 120)
-	l.Minutes = fm.integer("minutes", 1, 240)
-	l.Body = fm.body
-	if fm.body == "" {
-		fm.add(fm.bodyLine, "", ProblemEmptyBody, nil)
-	}
-	r.collect(fm)
-	return l
 }
 
 // studyHours reads study_hours: 0,5 to 200 with at most one decimal.

@@ -56,14 +56,14 @@ func proefCourseWant() *Course {
 		StudyHours:  4.5,
 		Level:       LevelBasis,
 		Language:    "nl",
-		Version:     2,
+
 		Modules: []Module{
-			{Position: 2, Slug: "b", Title: "Tweede module", Summary: "Kort.", Intro: "Inleiding.", Lessons: []Lesson{
-				{Position: 2, Slug: "b", Title: "Les twee", Minutes: 15, Body: "Tekst twee.\n\nMeer tekst."},
-				{Position: 10, Slug: "a", Title: "Les tien", Minutes: 20, Body: "Tekst tien."},
+			{Position: 2, Slug: "b", Title: "Tweede module", Summary: "Kort.", Intro: "Inleiding.", Activities: []Activity{
+				{Position: 2, Slug: "b", Kind: KindLesson, Title: "Les twee", Minutes: 15, Body: "Tekst twee.\n\nMeer tekst."},
+				{Position: 10, Slug: "a", Kind: KindLesson, Title: "Les tien", Minutes: 20, Body: "Tekst tien."},
 			}},
-			{Position: 10, Slug: "a", Title: "Tiende module", Lessons: []Lesson{
-				{Position: 1, Slug: "slot", Title: "Slot", Minutes: 10, Body: "Tot slot."},
+			{Position: 10, Slug: "a", Title: "Tiende module", Activities: []Activity{
+				{Position: 1, Slug: "slot", Kind: KindLesson, Title: "Slot", Minutes: 10, Body: "Tot slot."},
 			}},
 		},
 	}
@@ -172,8 +172,8 @@ func TestReadCourseFolderValid(t *testing.T) {
 			name:   "three-digit numbers",
 			change: setFiles(map[string]string{"proef/999-c/module.md": "---\ntitle: Laatste\n---\n", "proef/999-c/001-z.md": lessonText("Les z", "240", "Z.")}),
 			want: func(c *Course) {
-				c.Modules = append(c.Modules, Module{Position: 999, Slug: "c", Title: "Laatste", Lessons: []Lesson{
-					{Position: 1, Slug: "z", Title: "Les z", Minutes: 240, Body: "Z."},
+				c.Modules = append(c.Modules, Module{Position: 999, Slug: "c", Title: "Laatste", Activities: []Activity{
+					{Position: 1, Slug: "z", Kind: KindLesson, Title: "Les z", Minutes: 240, Body: "Z."},
 				}})
 			},
 		},

@@ -16,9 +16,11 @@ type frontMatter struct {
 	file     string
 	values   map[string]fmValue
 	body     string
-	bodyLine int // the line the body starts on
+	bodyLine int      // the line the body starts on
+	lines    []string // the body's lines as written; lines[i] is line bodyLine+i
 	problems []Problem
-	broken   bool // no usable front matter: field checks would only add noise
+	broken   bool   // no usable front matter: field checks would only add noise
+	language string // the course's language, for true/false labels in quizzes
 }
 
 type fmValue struct {
@@ -82,6 +84,7 @@ func parseFrontMatter(file string, data []byte, allowed []string) *frontMatter {
 		return fm
 	}
 	fm.bodyLine = end + 2
+	fm.lines = lines[end+1:]
 	fm.body = strings.TrimSpace(strings.Join(lines[end+1:], "\n"))
 	return fm
 }

@@ -129,8 +129,8 @@ func FuzzReadCourseFolder(f *testing.F) {
 		if !(c.StudyHours >= 0.5 && c.StudyHours <= 200) {
 			t.Errorf("study hours %v outside 0,5..200", c.StudyHours)
 		}
-		if !c.Level.Valid() || !slices.Contains(Languages, c.Language) || c.Version < 1 {
-			t.Errorf("level %q, language %q, version %d", c.Level, c.Language, c.Version)
+		if !c.Level.Valid() || !slices.Contains(Languages, c.Language) {
+			t.Errorf("level %q, language %q", c.Level, c.Language)
 		}
 		if c.Description == "" || len(c.Modules) != 1 {
 			t.Errorf("description %q, %d modules: want a description and 1 module", c.Description, len(c.Modules))
@@ -235,4 +235,146 @@ func checkInvalid(t *testing.T, err error, file string, minLine int) {
 			t.Errorf("problem %s: want file %s, line >= %d and a known key", p, file, minLine)
 		}
 	}
+}
+
+// quizSeeds are valid and broken quiz bodies for FuzzReadQuiz.
+var quizSeeds = []string{
+	"## Wie stelt de begroting vast?\n- ( ) Het college\n- (x) De raad\n",
+	"Inleiding.\n\n## Welke stukken?\n- [x] De begroting\n- [ ] Het akkoord\n- [x] De jaarrekening\n\n> Begroting en jaarrekening.\n>\n> Artikel 189.\n\n## De raad amendeert.\nanswer: waar\n",
+	"## Waar?\nanswer: niet waar\n\n> Nee.\n## Onwaar?\nanswer: onwaar\n",
+	"## Wie?\n- (x) a\n- (x) b\n",
+	"## Welke?\n- [ ] a\n- [ ] b\n",
+	"## Gemengd?\n- ( ) a\n- [x] b\n- (x) c\n",
+	"## Waar?\nanswer: misschien\n",
+	"## Een optie?\n- (x) a\n",
+	"## Geen opties?\n\n## Wel opties?\n- (x) a\n- ( ) b\n",
+	"## Wie?\n- (x) a\n- ( ) b\nrommel\n> fb\nnog meer\n",
+	"Alleen een inleiding met [een bestand](bestanden/nope.pdf).\n",
+	"",
+	"##\n## \n###  x\n- (x)\n- ( ) \n",
+	"## Wie?\r\n- (x) a\r\n- ( ) b\r\n",
+	"## Wie?\n- (x) \u00a0\n- ( ) b\n",
+	"## Sl\xffot?\n- (x) a\n- ( ) b\n",
+}
+
+// readQuizFolder returns an otherwise valid course folder whose quiz
+// proef/10-a/02-toets.md has body as its body.
+func readQuizFolder(body []byte) fstest.MapFS {
+	fsys := proefFS()
+	fsys[quizPath] = &fstest.MapFile{Data: append([]byte("---\nkind: quiz\ntitle: Toets\nminutes: 10\npass_mark: 70\nattempts: 3\nshuffle: ja\n---\n"), body...)}
+	return fsys
+}
+
+// readQuizSafely runs ReadCourseFolder and turns a panic into a test failure
+// that shows the quiz.
+func readQuizSafely(t *testing.T, fsys fstest.MapFS) (*Course, error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("ReadCourseFolder panicked: %v\nquiz: %q", p, fsys[quizPath].Data)
+		}
+	}()
+	return ReadCourseFolder(fsys, "proef")
+}
+
+// FuzzReadQuiz: any quiz body reads without panicking, either into a quiz
+// that keeps every rule of FORMAT.md and writes back unchanged, or into
+// problems that each point at a line of the quiz file.
+func FuzzReadQuiz(f *testing.F) {
+	for _, s := range quizSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fsys := readQuizFolder(body)
+		c, err := readQuizSafely(t, fsys)
+		switch {
+		case c == nil && err == nil:
+			t.Fatal("ReadCourseFolder returned neither a course nor an error")
+		case c != nil && err != nil:
+			t.Fatalf("ReadCourseFolder returned a course and the error %v", err)
+		case err != nil:
+			if got, want := ErrorCode(err), EINVALID; got != want {
+				t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
+			}
+			problems := ErrorProblems(err)
+			if len(problems) == 0 {
+				t.Fatalf("%v has no problems", err)
+			}
+			lines := strings.Count(string(fsys[quizPath].Data), "\n") + 1
+			for _, p := range problems {
+				fileLevel := p.Key == ProblemNotUTF8 || p.Key == ProblemTooLarge
+				switch {
+				case p.File != quizPath:
+					t.Errorf("problem %s: want file %s", p, quizPath)
+				case !slices.Contains(ProblemKeys, p.Key):
+					t.Errorf("problem %s: unknown key", p)
+				case p.Line == 0 && !fileLevel:
+					t.Errorf("problem %s: line 0 for a problem that is not about the whole file", p)
+				case p.Line < 0 || p.Line > lines:
+					t.Errorf("problem %s: line %d outside 1..%d", p, p.Line, lines)
+				}
+			}
+			return
+		}
+		step, ok := c.Find("a", "toets")
+		if !ok || step.Activity.Kind != KindQuiz || step.Activity.Quiz == nil {
+			t.Fatalf("no quiz a/toets in the course: %+v", c.Modules)
+		}
+		a := step.Activity
+		q := a.Quiz
+		if p := q.Validate(); len(p) > 0 {
+			t.Errorf("quiz read without problems fails Validate: %q", fieldKeys(p))
+		}
+		if q.PassMark != 70 || q.MaxAttempts != 3 || !q.Shuffle {
+			t.Errorf("settings %+v, want pass mark 70, 3 attempts, shuffled", q)
+		}
+		if a.Body != strings.TrimSpace(a.Body) {
+			t.Errorf("introduction %q not trimmed", a.Body)
+		}
+		for i, question := range q.Questions {
+			if p := question.Validate(); len(p) > 0 {
+				t.Errorf("question %d fails Validate: %q", i+1, fieldKeys(p))
+			}
+			if question.Position != i+1 {
+				t.Errorf("question %d has position %d", i+1, question.Position)
+			}
+			correct := 0
+			for j, o := range question.Options {
+				if o.Position != j+1 {
+					t.Errorf("question %d option %d has position %d", i+1, j+1, o.Position)
+				}
+				if o.Correct {
+					correct++
+				}
+				if o.Text != strings.TrimSpace(o.Text) {
+					t.Errorf("question %d option %d: text %q not trimmed", i+1, j+1, o.Text)
+				}
+			}
+			switch question.Kind {
+			case SingleChoice, TrueFalse:
+				if correct != 1 {
+					t.Errorf("question %d (%s) has %d correct options, want 1", i+1, question.Kind, correct)
+				}
+			case MultipleChoice:
+				if correct < 1 {
+					t.Errorf("question %d (multiple) has no correct option", i+1)
+				}
+			default:
+				t.Errorf("question %d has kind %q", i+1, question.Kind)
+			}
+			if question.Kind == TrueFalse && !reflect.DeepEqual(question.Options, TrueFalseOptions("nl", correct == 1 && question.Options[0].Correct)) {
+				t.Errorf("true/false question %d has options %+v", i+1, question.Options)
+			}
+		}
+		// courses export writes the quiz back; it must read the same.
+		again := proefFS()
+		again[quizPath] = &fstest.MapFile{Data: []byte(activityText(a))}
+		c2, err := readQuizSafely(t, again)
+		if err != nil {
+			t.Fatalf("the written quiz does not read: %v\nproblems: %q\nwritten: %q", err, problemStrings(err), again[quizPath].Data)
+		}
+		if step2, _ := c2.Find("a", "toets"); !reflect.DeepEqual(step2.Activity, a) {
+			t.Errorf("written and read back differs:\n got %+v\nwant %+v", step2.Activity, a)
+		}
+	})
 }

@@ -15,12 +15,12 @@ func sampleCourse(slug, title string, audience []courses.Office, topics []course
 		Slug: slug, Title: title, Summary: "Een samenvatting van " + title, Description: "Beschrijving.",
 		Audience: audience, Topics: topics, StudyHours: 2.5, Level: courses.LevelBasis, Language: "nl", Version: 1,
 		Modules: []courses.Module{
-			{Position: 1, Slug: "eerste", Title: "Eerste module", Lessons: []courses.Lesson{
-				{Position: 1, Slug: "a", Title: "Les A", Minutes: 10, Body: "Tekst A"},
-				{Position: 2, Slug: "b", Title: "Les B", Minutes: 15, Body: "Tekst B"},
+			{Position: 1, Slug: "eerste", Title: "Eerste module", Activities: []courses.Activity{
+				{Position: 1, Slug: "a", Kind: courses.KindLesson, Title: "Les A", Minutes: 10, Body: "Tekst A"},
+				{Position: 2, Slug: "b", Kind: courses.KindLesson, Title: "Les B", Minutes: 15, Body: "Tekst B"},
 			}},
-			{Position: 2, Slug: "tweede", Title: "Tweede module", Lessons: []courses.Lesson{
-				{Position: 1, Slug: "c", Title: "Les C", Minutes: 20, Body: "Tekst C"},
+			{Position: 2, Slug: "tweede", Title: "Tweede module", Activities: []courses.Activity{
+				{Position: 1, Slug: "c", Kind: courses.KindLesson, Title: "Les C", Minutes: 20, Body: "Tekst C"},
 			}},
 		},
 	}
@@ -35,7 +35,7 @@ func TestCourseService(t *testing.T) {
 			sampleCourse("eerst", "Één begroting", []courses.Office{courses.Raadslid}, []courses.Topic{"rollen", "financien"}),
 			sampleCourse("anders", "Anders", []courses.Office{courses.Burgemeester}, []courses.Topic{"openbare-orde"}),
 		} {
-			if err := s.SaveCourse(ctx, c); err != nil {
+			if err := s.SaveCourse(ctx, c, courses.ImportOptions{Publish: true}); err != nil {
 				t.Fatalf("SaveCourse(%s): %v", c.Slug, err)
 			}
 		}
@@ -50,6 +50,10 @@ func TestCourseService(t *testing.T) {
 			{"by topic", courses.CourseFilter{Topic: "financien"}, []string{"eerst", "zeker"}},
 			{"office and topic", courses.CourseFilter{Office: courses.Wethouder, Topic: "financien"}, []string{"zeker"}},
 			{"nothing matches", courses.CourseFilter{Office: courses.Griffier}, nil},
+			{"search ignores case and accents", courses.CourseFilter{Query: "EEN begroting"}, []string{"eerst"}},
+			{"search needs every word", courses.CourseFilter{Query: "zeker anders"}, nil},
+			{"search with LIKE wildcards matches literally", courses.CourseFilter{Query: "%"}, nil},
+			{"search and office", courses.CourseFilter{Query: "samenvatting", Office: courses.Burgemeester}, []string{"anders"}},
 		}
 		for _, tt := range tests {
 			list, err := s.ListCourses(ctx, tt.filter)
@@ -77,20 +81,33 @@ func TestCourseService(t *testing.T) {
 		if got, want := len(c.Modules), 2; got != want {
 			t.Fatalf("modules: got %d, want %d", got, want)
 		}
-		if got, want := c.Modules[0].Lessons[1].Title, "Les B"; got != want {
+		if got, want := c.Modules[0].Activities[1].Title, "Les B"; got != want {
 			t.Errorf("lesson order: got %q, want %q", got, want)
 		}
 		if got, want := c.Minutes(), 45; got != want {
 			t.Errorf("minutes: got %d, want %d", got, want)
 		}
-		lessonC := c.Modules[1].Lessons[0].ID
+		published := c.VersionID
 
-		// Re-importing replaces content but keeps the ids of lessons that stay.
+		// Re-importing makes a draft; the published version stays as it was.
 		changed := sampleCourse("zeker", "Zeker weten (herzien)", []courses.Office{courses.Griffier}, []courses.Topic{"rollen"})
 		changed.Modules = changed.Modules[1:]
 		changed.Modules[0].Position = 1
-		changed.Version = 2
-		if err := s.SaveCourse(ctx, changed); err != nil {
+		if err := s.SaveCourse(ctx, changed, courses.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if changed.Version != 2 || changed.State != courses.StateDraft {
+			t.Errorf("re-import: got version %d state %q, want draft 2", changed.Version, changed.State)
+		}
+		c, _ = s.CourseBySlug(ctx, "zeker")
+		if c.VersionID != published || c.Title != "Zeker weten" {
+			t.Errorf("published version changed by an import: %d %q", c.VersionID, c.Title)
+		}
+		// A second import would overwrite the draft: refused unless asked.
+		if err := s.SaveCourse(ctx, changed, courses.ImportOptions{}); courses.ErrorCode(err) != courses.ECONFLICT {
+			t.Errorf("import over a draft: got %v, want ECONFLICT", err)
+		}
+		if err := s.SaveCourse(ctx, changed, courses.ImportOptions{ReplaceDraft: true, Publish: true}); err != nil {
 			t.Fatal(err)
 		}
 		c, err = s.CourseBySlug(ctx, "zeker")
@@ -98,13 +115,18 @@ func TestCourseService(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Title != "Zeker weten (herzien)" || c.Version != 2 || len(c.Modules) != 1 {
-			t.Errorf("after re-import: got title %q version %d modules %d", c.Title, c.Version, len(c.Modules))
-		}
-		if got := c.Modules[0].Lessons[0].ID; got != lessonC {
-			t.Errorf("lesson id changed on re-import: got %d, want %d", got, lessonC)
+			t.Errorf("after publishing: got title %q version %d modules %d", c.Title, c.Version, len(c.Modules))
 		}
 		if !slices.Equal(c.Audience, []courses.Office{courses.Griffier}) {
 			t.Errorf("audience not replaced: %v", c.Audience)
+		}
+		list, _ = s.ListCourses(ctx, courses.CourseFilter{Office: courses.Griffier})
+		if len(list) != 1 || list[0].Title != "Zeker weten (herzien)" {
+			t.Errorf("catalogue after publishing: %v", list)
+		}
+		old, err := s.CourseVersion(ctx, published)
+		if err != nil || old.State != courses.StateRetired || old.Title != "Zeker weten" || len(old.Modules) != 2 {
+			t.Errorf("old version after publishing: %+v, %v; want it retired and unchanged", old, err)
 		}
 		if n, _ := s.CountCourses(ctx); n != 3 {
 			t.Errorf("CountCourses: got %d, want 3", n)
@@ -121,7 +143,7 @@ func TestSaveCourseIsAllOrNothing(t *testing.T) {
 		ctx := context.Background()
 		s := db.NewCourseService(d)
 		bad := sampleCourse("kapot", "Kapot", []courses.Office{courses.Raadslid}, []courses.Topic{"bestaat-niet"})
-		if err := s.SaveCourse(ctx, bad); err == nil {
+		if err := s.SaveCourse(ctx, bad, courses.ImportOptions{Publish: true}); err == nil {
 			t.Fatal("SaveCourse with an unknown topic: want an error")
 		}
 		if n, _ := s.CountCourses(ctx); n != 0 {

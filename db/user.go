@@ -176,6 +176,16 @@ func knownSlugs(ctx context.Context, idb bun.IDB) []string {
 	return slugs
 }
 
+// UserByEmail returns the account with the address, or ENOTFOUND.
+func (s *UserService) UserByEmail(ctx context.Context, email string) (*courses.User, error) {
+	var id int64
+	if err := s.db.NewSelect().Model((*userRow)(nil)).Column("id").
+		Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(ctx, &id); err != nil {
+		return nil, wrap(err, "user by email")
+	}
+	return s.UserByID(ctx, id)
+}
+
 // UserByID returns the account with its offices and memberships (three
 // queries).
 func (s *UserService) UserByID(ctx context.Context, id int64) (*courses.User, error) {

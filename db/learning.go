@@ -1,0 +1,273 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/raadzaam/raadzaam/courses"
+	"github.com/uptrace/bun"
+)
+
+type enrolmentRow struct {
+	bun.BaseModel `bun:"table:enrolments"`
+
+	ID           int64      `bun:"id,pk,autoincrement"`
+	UserID       int64      `bun:"user_id"`
+	CourseID     int64      `bun:"course_id"`
+	VersionID    int64      `bun:"version_id"`
+	LastActivity string     `bun:"last_activity"`
+	EnrolledAt   time.Time  `bun:"enrolled_at"`
+	UpdatedAt    time.Time  `bun:"updated_at"`
+	CompletedAt  *time.Time `bun:"completed_at"`
+}
+
+type progressRow struct {
+	bun.BaseModel `bun:"table:activity_progress"`
+
+	EnrolmentID int64     `bun:"enrolment_id,pk"`
+	ActivityKey string    `bun:"activity_key,pk"`
+	CompletedAt time.Time `bun:"completed_at"`
+}
+
+type attemptRow struct {
+	bun.BaseModel `bun:"table:quiz_attempts"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	EnrolmentID int64     `bun:"enrolment_id"`
+	ActivityKey string    `bun:"activity_key"`
+	ActivityID  int64     `bun:"activity_id"`
+	Number      int       `bun:"number"`
+	Score       int       `bun:"score"`
+	Passed      bool      `bun:"passed"`
+	Answers     string    `bun:"answers"`
+	SubmittedAt time.Time `bun:"submitted_at"`
+}
+
+// LearningService stores who takes which course and how far they are.
+type LearningService struct{ db *DB }
+
+// NewLearningService returns the learning records stored in db.
+func NewLearningService(db *DB) *LearningService { return &LearningService{db: db} }
+
+// Enrol enrols userID in the published version of the course. Enrolling
+// twice is harmless: created tells whether this call enrolled. The unique
+// (user, course) constraint decides races, not a read before the write.
+func (s *LearningService) Enrol(ctx context.Context, userID, courseID int64) (e *courses.Enrolment, created bool, err error) {
+	now := s.db.Now().UTC()
+	err = s.db.inTx(ctx, func(tx bun.Tx) error {
+		var versionID int64
+		if err := tx.NewSelect().Model((*versionRow)(nil)).Column("id").
+			Where("course_id = ? AND state = ?", courseID, courses.StatePublished).Scan(ctx, &versionID); err != nil {
+			return wrap(err, "published version")
+		}
+		row := enrolmentRow{UserID: userID, CourseID: courseID, VersionID: versionID, EnrolledAt: now, UpdatedAt: now}
+		res, err := tx.NewInsert().Model(&row).On("CONFLICT (user_id, course_id) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return wrap(err, "enrol")
+		}
+		n, _ := res.RowsAffected()
+		created = n == 1
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	e, err = s.Enrolment(ctx, userID, courseID)
+	return e, created, err
+}
+
+// enrolmentColumns selects an enrolment with its course, and its progress
+// counted in SQL: activities of its version, and those done.
+func (s *LearningService) enrolments(ctx context.Context) *bun.SelectQuery {
+	return s.db.NewSelect().TableExpr("enrolments AS e").
+		ColumnExpr("e.id, e.user_id, e.course_id, e.version_id, e.last_activity, e.enrolled_at, e.completed_at").
+		ColumnExpr("c.slug, v.title").
+		ColumnExpr(`(SELECT COUNT(*) FROM activities a JOIN version_modules m ON m.id = a.module_id
+			WHERE m.version_id = e.version_id) AS total`).
+		ColumnExpr(`(SELECT COUNT(*) FROM activity_progress p JOIN version_modules m ON m.version_id = e.version_id
+			JOIN activities a ON a.module_id = m.id AND p.activity_key = m.slug || '/' || a.slug
+			WHERE p.enrolment_id = e.id) AS done`).
+		Join("JOIN courses c ON c.id = e.course_id").
+		Join("JOIN course_versions v ON v.id = e.version_id")
+}
+
+type enrolmentScan struct {
+	ID           int64      `bun:"id"`
+	UserID       int64      `bun:"user_id"`
+	CourseID     int64      `bun:"course_id"`
+	VersionID    int64      `bun:"version_id"`
+	LastActivity string     `bun:"last_activity"`
+	EnrolledAt   time.Time  `bun:"enrolled_at"`
+	CompletedAt  *time.Time `bun:"completed_at"`
+	Slug         string     `bun:"slug"`
+	Title        string     `bun:"title"`
+	Total        int        `bun:"total"`
+	Done         int        `bun:"done"`
+}
+
+func (r *enrolmentScan) enrolment() *courses.Enrolment {
+	e := &courses.Enrolment{ID: r.ID, UserID: r.UserID, CourseID: r.CourseID, VersionID: r.VersionID,
+		Slug: r.Slug, Title: r.Title, LastActivity: r.LastActivity, Done: r.Done, Total: r.Total,
+		EnrolledAt: r.EnrolledAt.UTC()}
+	if r.CompletedAt != nil {
+		t := r.CompletedAt.UTC()
+		e.CompletedAt = &t
+	}
+	return e
+}
+
+// Enrolment returns userID's enrolment in the course, or ENOTFOUND.
+func (s *LearningService) Enrolment(ctx context.Context, userID, courseID int64) (*courses.Enrolment, error) {
+	var r enrolmentScan
+	if err := s.enrolments(ctx).Where("e.user_id = ? AND e.course_id = ?", userID, courseID).Scan(ctx, &r); err != nil {
+		return nil, wrap(err, "enrolment")
+	}
+	return r.enrolment(), nil
+}
+
+// Enrolments returns all of userID's enrolments, the latest first: one
+// query.
+func (s *LearningService) Enrolments(ctx context.Context, userID int64) ([]*courses.Enrolment, error) {
+	var rows []enrolmentScan
+	if err := s.enrolments(ctx).Where("e.user_id = ?", userID).OrderExpr("e.enrolled_at DESC, e.id DESC").Scan(ctx, &rows); err != nil {
+		return nil, wrap(err, "enrolments")
+	}
+	out := make([]*courses.Enrolment, len(rows))
+	for i := range rows {
+		out[i] = rows[i].enrolment()
+	}
+	return out, nil
+}
+
+// DoneKeys returns the keys of the activities done in an enrolment.
+func (s *LearningService) DoneKeys(ctx context.Context, enrolmentID int64) (map[string]time.Time, error) {
+	var rows []progressRow
+	if err := s.db.NewSelect().Model(&rows).Where("enrolment_id = ?", enrolmentID).Scan(ctx); err != nil {
+		return nil, wrap(err, "progress")
+	}
+	done := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		done[r.ActivityKey] = r.CompletedAt.UTC()
+	}
+	return done, nil
+}
+
+// CompleteActivity records that an activity is done. It is idempotent: the
+// first completion's time stays, whatever arrives later or at once.
+func (s *LearningService) CompleteActivity(ctx context.Context, enrolmentID int64, key string) error {
+	now := s.db.Now().UTC()
+	_, err := s.db.NewInsert().Model(&progressRow{EnrolmentID: enrolmentID, ActivityKey: key, CompletedAt: now}).
+		On("CONFLICT (enrolment_id, activity_key) DO NOTHING").Exec(ctx)
+	return wrap(err, "complete activity")
+}
+
+// SetLastActivity remembers where the learner is, to resume there.
+func (s *LearningService) SetLastActivity(ctx context.Context, enrolmentID int64, key string) error {
+	_, err := s.db.NewUpdate().Model((*enrolmentRow)(nil)).
+		Set("last_activity = ?, updated_at = ?", key, s.db.Now().UTC()).
+		Where("id = ? AND last_activity <> ?", enrolmentID, key).Exec(ctx)
+	return wrap(err, "last activity")
+}
+
+// SubmitAttempt grades answers to quiz a (with key) for the enrolment and
+// stores the attempt, numbered after those before it. The attempt limit
+// holds under concurrent submits: the unique (enrolment, key, number)
+// constraint lets only one attempt take each number. A passed quiz counts
+// as done.
+func (s *LearningService) SubmitAttempt(ctx context.Context, enrolmentID int64, key string, a *courses.Activity, answers []courses.Answer) (*courses.Attempt, error) {
+	if a.Kind != courses.KindQuiz || a.Quiz == nil {
+		return nil, courses.Errorf(courses.EINVALID, "activity %d is not a quiz", a.ID)
+	}
+	score, passed, err := a.Quiz.Grade(answers)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(answersJSON(answers))
+	if err != nil {
+		return nil, err
+	}
+	now := s.db.Now().UTC()
+	row := attemptRow{EnrolmentID: enrolmentID, ActivityKey: key, ActivityID: a.ID, Score: score, Passed: passed,
+		Answers: string(data), SubmittedAt: now}
+	err = s.db.inTx(ctx, func(tx bun.Tx) error {
+		var made int
+		if err := tx.NewSelect().Model((*attemptRow)(nil)).ColumnExpr("COALESCE(MAX(number), 0)").
+			Where("enrolment_id = ? AND activity_key = ?", enrolmentID, key).Scan(ctx, &made); err != nil {
+			return wrap(err, "count attempts")
+		}
+		if a.Quiz.AttemptsLeft(made) == 0 {
+			return courses.Invalid("no attempts left", courses.Problem{Key: courses.ProblemNoAttemptsLeft, Args: map[string]any{"n": a.Quiz.MaxAttempts}})
+		}
+		row.Number = made + 1
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			return wrap(err, "save attempt")
+		}
+		if passed {
+			_, err := tx.NewInsert().Model(&progressRow{EnrolmentID: enrolmentID, ActivityKey: key, CompletedAt: now}).
+				On("CONFLICT (enrolment_id, activity_key) DO NOTHING").Exec(ctx)
+			return wrap(err, "quiz done")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &courses.Attempt{ID: row.ID, Number: row.Number, Score: score, Passed: passed, Answers: answers, SubmittedAt: now}, nil
+}
+
+// Attempts returns the attempts at the quiz with key, the first first.
+func (s *LearningService) Attempts(ctx context.Context, enrolmentID int64, key string) ([]courses.Attempt, error) {
+	var rows []attemptRow
+	if err := s.db.NewSelect().Model(&rows).Where("enrolment_id = ? AND activity_key = ?", enrolmentID, key).
+		Order("number").Scan(ctx); err != nil {
+		return nil, wrap(err, "attempts")
+	}
+	out := make([]courses.Attempt, len(rows))
+	for i, r := range rows {
+		var stored []answerJSON
+		if err := json.Unmarshal([]byte(r.Answers), &stored); err != nil {
+			return nil, err
+		}
+		out[i] = courses.Attempt{ID: r.ID, Number: r.Number, Score: r.Score, Passed: r.Passed, SubmittedAt: r.SubmittedAt.UTC()}
+		for _, a := range stored {
+			out[i].Answers = append(out[i].Answers, courses.Answer{QuestionID: a.Question, OptionIDs: a.Options})
+		}
+	}
+	return out, nil
+}
+
+// ActivityOwner returns the course and version of an activity, for routes
+// that name an activity by id only.
+func (s *LearningService) ActivityOwner(ctx context.Context, activityID int64) (courseID, versionID int64, err error) {
+	var r struct {
+		CourseID  int64 `bun:"course_id"`
+		VersionID int64 `bun:"version_id"`
+	}
+	err = s.db.NewSelect().TableExpr("activities AS a").ColumnExpr("v.course_id, v.id AS version_id").
+		Join("JOIN version_modules m ON m.id = a.module_id").
+		Join("JOIN course_versions v ON v.id = m.version_id").
+		Where("a.id = ?", activityID).Scan(ctx, &r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, courses.Errorf(courses.ENOTFOUND, "no activity %d", activityID)
+	}
+	return r.CourseID, r.VersionID, wrap(err, "activity")
+}
+
+type answerJSON struct {
+	Question int64   `json:"question"`
+	Options  []int64 `json:"options"`
+}
+
+func answersJSON(answers []courses.Answer) []answerJSON {
+	out := make([]answerJSON, len(answers))
+	for i, a := range answers {
+		out[i] = answerJSON{Question: a.QuestionID, Options: a.OptionIDs}
+		if out[i].Options == nil {
+			out[i].Options = []int64{}
+		}
+	}
+	return out
+}
