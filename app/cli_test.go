@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/db"
 	"github.com/raadzaam/raadzaam/db/dbtest"
 )
@@ -58,43 +60,115 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr
 	return out.String(), errb.String(), err
 }
 
+// richFolder writes a course with every kind of activity, a file and the
+// optional settings, requiring the course "vergaderen".
+func richFolder(t *testing.T, parent string) {
+	t.Helper()
+	png := "\x89PNG\r\n\x1a\n" + strings.Repeat("\x00", 32)
+	writeFiles(t, parent, map[string]string{
+		"rijk/course.md":         strings.Replace(goodCourse, "version: 1", "validity_months: 48\nprerequisites: vergaderen\nversion: 1", 1),
+		"rijk/01-orde/module.md": "---\ntitle: De orde\nsummary: Hoe een vergadering loopt.\n---\nEen inleiding.\n",
+		"rijk/01-orde/01-opening.md": "---\ntitle: De opening\nminutes: 10\n---\nZie ![De zaal](bestanden/zaal.png).\n\n" +
+			"[Video: de opening](https://www.youtube.com/watch?v=abcdefghijk)\n",
+		"rijk/01-orde/02-toets.md": "---\nkind: quiz\ntitle: Toets: de orde\nminutes: 5\npass_mark: 50\nattempts: 2\nshuffle: ja\n---\nTwee vragen.\n\n" +
+			"## Wie opent de vergadering?\n- ( ) De griffier\n- (x) De voorzitter\n\n> De voorzitter opent.\n\n" +
+			"## Welke stemmingen bestaan er? Kies alle goede antwoorden.\n- [x] Hoofdelijk\n- [x] Bij handopsteken\n- [ ] Per brief\n\n" +
+			"## Een motie is een verzoek.\nanswer: waar\n",
+		"rijk/01-orde/03-oefenen.md": "---\nkind: session\ntitle: Oefenavond\nminutes: 120\nstarts: 2027-01-14 19:30\nends: 2027-01-14 21:30\n" +
+			"location: Stadhuis, Utrecht\ncapacity: 20\n---\nNeem uw agenda mee.\n",
+		"rijk/bestanden/zaal.png": png,
+	})
+}
+
 func TestCoursesImportAndExport(t *testing.T) {
 	for _, kind := range dbtest.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			env := testEnv(t, kind, nil)
 			src := t.TempDir()
 			goodFolder(t, src, "vergaderen")
+			richFolder(t, src)
 
-			out, stderr, err := runCLI(t, env, "courses", "import", filepath.Join(src, "vergaderen"))
+			out, stderr, err := runCLI(t, env, "courses", "import", src)
 			if err != nil {
 				t.Fatalf("import: %v\n%s", err, stderr)
 			}
-			if want := "vergaderen: geïmporteerd (1 modules, 2 lessen)"; !strings.Contains(out, want) {
+			if want := "vergaderen: geïmporteerd als concept, versie 1 (1 modules, 2 activiteiten)"; !strings.Contains(out, want) {
 				t.Errorf("import output %q lacks %q", out, want)
 			}
+			// A draft is not published: there is nothing to export yet but the draft.
+			if _, stderr, err := runCLI(t, env, "courses", "export", "rijk", t.TempDir()); err == nil || !strings.Contains(stderr, "niet vinden") {
+				t.Errorf("export of an unpublished course: err %v, stderr %q", err, stderr)
+			}
+			for _, slug := range []string{"vergaderen", "rijk"} {
+				if out, stderr, err := runCLI(t, env, "courses", "publish", slug); err != nil || !strings.Contains(out, slug+": versie 1 gepubliceerd") {
+					t.Fatalf("publish %s: %v %q %q", slug, err, out, stderr)
+				}
+			}
 
+			// Export, then compare with what the folder writer makes of the
+			// source as read: the database must have kept everything.
 			dst := t.TempDir()
-			if _, stderr, err := runCLI(t, env, "courses", "export", "vergaderen", dst); err != nil {
+			if _, stderr, err := runCLI(t, env, "courses", "export", "rijk", dst); err != nil {
 				t.Fatalf("export: %v\n%s", err, stderr)
 			}
-			for _, name := range []string{"course.md", "01-orde/module.md", "01-orde/01-opening.md", "01-orde/02-stemming.md"} {
-				b, err := os.ReadFile(filepath.Join(dst, "vergaderen", name))
-				if err != nil {
-					t.Fatalf("exported %s: %v", name, err)
-				}
-				if name == "course.md" && !strings.Contains(string(b), "study_hours: 1.5") {
-					t.Errorf("exported course.md lacks study_hours: %s", b)
-				}
+			read, err := courses.ReadCourseFolder(os.DirFS(src), "rijk")
+			if err != nil {
+				t.Fatal(err)
 			}
-			// The export imports again as the same course: check it reads cleanly.
-			if out, stderr, err := runCLI(t, env, "courses", "check", filepath.Join(dst, "vergaderen")); err != nil || !strings.Contains(out, "in orde") {
-				t.Errorf("check of the export: %v %s %s", err, out, stderr)
+			read.Version = 1
+			want := t.TempDir()
+			if err := courses.WriteCourseFolder(want, read); err != nil {
+				t.Fatal(err)
+			}
+			got, wantFiles := relFiles(t, filepath.Join(dst, "rijk")), relFiles(t, filepath.Join(want, "rijk"))
+			if len(got) != 6 || !maps.Equal(got, wantFiles) {
+				t.Errorf("export differs from the source:\n got %q\nwant %q", got, wantFiles)
+			}
+
+			// Importing the export again makes version 2 as a draft; a second
+			// import would overwrite that draft and is refused.
+			if out, stderr, err := runCLI(t, env, "courses", "import", filepath.Join(dst, "rijk")); err != nil || !strings.Contains(out, "versie 2") {
+				t.Fatalf("re-import: %v %q %q", err, out, stderr)
+			}
+			if _, stderr, err := runCLI(t, env, "courses", "import", filepath.Join(dst, "rijk")); err == nil || !strings.Contains(stderr, "al een conceptversie (2)") {
+				t.Errorf("import over a draft: err %v, stderr %q", err, stderr)
+			}
+			if out, stderr, err := runCLI(t, env, "courses", "import", "--replace-draft", "--publish", filepath.Join(dst, "rijk")); err != nil || !strings.Contains(out, "geïmporteerd en gepubliceerd, versie 2") {
+				t.Errorf("import --replace-draft --publish: %v %q %q", err, out, stderr)
 			}
 			if _, stderr, err := runCLI(t, env, "courses", "export", "bestaat-niet", t.TempDir()); err == nil || !strings.Contains(stderr, "niet vinden") {
 				t.Errorf("export of an unknown course: err %v, stderr %q", err, stderr)
 			}
 		})
 	}
+}
+
+// relFiles returns every file under dir by its slash path relative to dir.
+func relFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for p, data := range listFilesIn(t, dir) {
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = data
+	}
+	return out
+}
+
+func listFilesIn(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files[p] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // TestCoursesImportIsAllOrNothing imports a folder of two courses, one of

@@ -169,6 +169,7 @@ const (
 	ProblemNoAttemptsLeft   = "problem.no_attempts_left"
 	ProblemNoTrainer        = "problem.no_trainer"
 	ProblemSlugTaken        = "problem.slug_taken"
+	ProblemDraftExists      = "problem.draft_exists"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -179,5 +180,5 @@ var ProblemKeys = []string{
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
 	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope, ProblemEndBeforeStart,
-	ProblemFileType, ProblemFileEmpty, ProblemFileTooLarge, ProblemFileDisguised, ProblemFileMissing, ProblemCourseTooLarge, ProblemNoQuestions, ProblemTooMany, ProblemTrueFalse, ProblemTooFewOptions, ProblemNoCorrect, ProblemOneCorrect, ProblemQuizLine, ProblemBadDateTime, ProblemNeedPlace, ProblemBadURL, ProblemSelfPrerequisite, ProblemUnknownCourse, ProblemNotAnswered, ProblemNoAttemptsLeft, ProblemNoTrainer, ProblemSlugTaken,
+	ProblemFileType, ProblemFileEmpty, ProblemFileTooLarge, ProblemFileDisguised, ProblemFileMissing, ProblemCourseTooLarge, ProblemNoQuestions, ProblemTooMany, ProblemTrueFalse, ProblemTooFewOptions, ProblemNoCorrect, ProblemOneCorrect, ProblemQuizLine, ProblemBadDateTime, ProblemNeedPlace, ProblemBadURL, ProblemSelfPrerequisite, ProblemUnknownCourse, ProblemNotAnswered, ProblemNoAttemptsLeft, ProblemNoTrainer, ProblemSlugTaken, ProblemDraftExists,
 }

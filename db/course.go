@@ -411,7 +411,8 @@ func importCourse(ctx context.Context, tx bun.Tx, c *courses.Course, opt courses
 	err := tx.NewSelect().Model(&draft).Where("course_id = ? AND state = ?", c.ID, courses.StateDraft).Scan(ctx)
 	switch {
 	case err == nil && !opt.ReplaceDraft:
-		return courses.Errorf(courses.ECONFLICT, "course %s has a draft (version %d) already", c.Slug, draft.Number)
+		return &courses.Error{Code: courses.ECONFLICT, Message: "course " + c.Slug + " has a draft already",
+			Problems: []courses.Problem{{File: c.Slug, Key: courses.ProblemDraftExists, Args: map[string]any{"version": draft.Number}}}}
 	case err == nil:
 		if _, err := tx.NewDelete().Model((*versionRow)(nil)).Where("id = ?", draft.ID).Exec(ctx); err != nil {
 			return wrap(err, "replace draft")
@@ -591,10 +592,20 @@ func replaceVocabularies(ctx context.Context, tx bun.IDB, c *courses.Course) err
 	return nil
 }
 
+// setMetadata copies c's metadata, with audience and topics in their
+// vocabularies' display order.
 func (v *versionRow) setMetadata(c *courses.Course) {
 	v.Title, v.Summary, v.Description = c.Title, c.Summary, c.Description
-	v.Audience = strings.Join(stringsOf(c.Audience), ",")
-	v.Topics = strings.Join(stringsOf(c.Topics), ",")
+	audience := slices.Clone(c.Audience)
+	slices.SortStableFunc(audience, func(a, b courses.Office) int {
+		return slices.Index(courses.Offices, a) - slices.Index(courses.Offices, b)
+	})
+	topics := slices.Clone(c.Topics)
+	slices.SortStableFunc(topics, func(a, b courses.Topic) int {
+		return slices.Index(courses.Topics, a) - slices.Index(courses.Topics, b)
+	})
+	v.Audience = strings.Join(stringsOf(audience), ",")
+	v.Topics = strings.Join(stringsOf(topics), ",")
 	v.StudyHours, v.Level, v.Language = c.StudyHours, string(c.Level), c.Language
 	v.ValidityMonths, v.Prerequisites = c.ValidityMonths, strings.Join(c.Prerequisites, ",")
 }

@@ -448,7 +448,7 @@ func swapPosition(ctx context.Context, tx bun.Tx, table, parent string, parentID
 	// and dense, whatever gaps an import left.
 	rows[i], rows[j] = rows[j], rows[i]
 	for k, r := range rows {
-		if _, err := tx.NewUpdate().TableExpr(table).Set("position = ?", -(k + 1)).Where("id = ?", r.ID).Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().TableExpr(table).Set("position = ?", -(k+1)).Where("id = ?", r.ID).Exec(ctx); err != nil {
 			return wrap(err, "move")
 		}
 	}

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the assets, by path relative to this folder (css/raadzaam.css).
 //
-//go:embed css img vendor/*/*.css vendor/*/LICENSE
+//go:embed css img js vendor/*/*.css vendor/*/LICENSE
 var FS embed.FS
