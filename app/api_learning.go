@@ -200,7 +200,7 @@ type apiAttempt struct {
 type apiAttemptFeedback struct {
 	ID       int64   `json:"id"`
 	Right    bool    `json:"right"`
-	Correct  []int64 `json:"correct_options"`
+	Correct  []int64 `json:"correct_options,omitempty"` // only once passed or out of attempts
 	Feedback string  `json:"feedback"`
 }
 
@@ -240,10 +240,13 @@ func (a *application) handleAPIQuizAttempt(c *fiber.Ctx) error {
 	for _, ans := range answers {
 		byQuestion[ans.QuestionID] = ans
 	}
+	// The right answers are shown once they can no longer help a next
+	// attempt: after passing or with no attempts left (as on the page).
+	reveal := attempt.Passed || out.AttemptsLeft == 0
 	for _, q := range act.Quiz.Questions {
-		fb := apiAttemptFeedback{ID: q.ID, Right: q.Right(byQuestion[q.ID]), Feedback: q.Feedback, Correct: []int64{}}
+		fb := apiAttemptFeedback{ID: q.ID, Right: q.Right(byQuestion[q.ID]), Feedback: q.Feedback}
 		for _, o := range q.Options {
-			if o.Correct {
+			if o.Correct && reveal {
 				fb.Correct = append(fb.Correct, o.ID)
 			}
 		}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/raadzaam/raadzaam/courses"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -80,7 +83,40 @@ func TestAPIResponsesMatchSchemas(t *testing.T) {
 	if err := c.AddResource("openapi.json", raw); err != nil {
 		t.Fatal(err)
 	}
+	createTestUser(t, a, "cursist@example.nl", courses.RoleLearner)
+	_, token := apiToken(t, a, "cursist@example.nl", testPassword)
+	course, err := a.courses.CourseBySlug(context.Background(), "nieuw-in-de-raad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lesson, quiz *courses.Activity
+	for _, st := range course.Activities() {
+		if st.Activity.Kind == courses.KindLesson && lesson == nil {
+			lesson = st.Activity
+		}
+		if st.Activity.Kind == courses.KindQuiz {
+			quiz = st.Activity
+		}
+	}
+	var answers []string
+	for _, q := range quiz.Quiz.Questions {
+		answers = append(answers, fmt.Sprintf(`{"question":%d,"options":[%d]}`, q.ID, q.Options[0].ID))
+	}
+	attempt := `{"answers":[` + strings.Join(answers, ",") + `]}`
 	tests := []struct {
+		method, path, body, schema string
+		status                     int
+	}{
+		{"POST", "/api/v1/courses/nieuw-in-de-raad/enrolment", "", "Enrolment", 201},
+		{"POST", "/api/v1/courses/nieuw-in-de-raad/enrolment", "", "Enrolment", 200},
+		{"POST", fmt.Sprintf("/api/v1/lessons/%d/completion", lesson.ID), "", "Completion", 200},
+		{"GET", "/api/v1/me/enrolments", "", "EnrolmentList", 200},
+		{"GET", fmt.Sprintf("/api/v1/quizzes/%d", quiz.ID), "", "Quiz", 200},
+		{"POST", fmt.Sprintf("/api/v1/quizzes/%d/attempts", quiz.ID), attempt, "Attempt", 201},
+		{"POST", fmt.Sprintf("/api/v1/quizzes/%d/attempts", quiz.ID), `{"answers":[]}`, "Error", 400},
+		{"POST", fmt.Sprintf("/api/v1/lessons/%d/completion", quiz.ID), "", "Error", 404},
+	}
+	for _, get := range []struct {
 		path, schema string
 		status       int
 	}{
@@ -89,13 +125,23 @@ func TestAPIResponsesMatchSchemas(t *testing.T) {
 		{"/api/v1/courses/nieuw-in-de-raad", "CourseDetail", 200},
 		{"/api/v1/courses/bestaat-niet", "Error", 404},
 		{"/api/v1/courses?office=koning", "Error", 400},
+	} {
+		tests = append(tests, struct {
+			method, path, body, schema string
+			status                     int
+		}{"GET", get.path, "", get.schema, get.status})
 	}
 	for _, tt := range tests {
 		sch, err := c.Compile("openapi.json#/components/schemas/" + tt.schema)
 		if err != nil {
 			t.Fatalf("compile %s: %v", tt.schema, err)
 		}
-		resp, err := a.fiber.Test(httptest.NewRequest(http.MethodGet, tt.path, nil))
+		req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+		if strings.Contains(tt.path, "enrolment") || strings.Contains(tt.path, "lessons") || strings.Contains(tt.path, "quizzes") {
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := a.fiber.Test(req)
 		if err != nil {
 			t.Fatal(err)
 		}
