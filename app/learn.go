@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/raadzaam/raadzaam/courses"
@@ -73,19 +75,54 @@ func (a *application) learnerCourse(c *fiber.Ctx) (*courses.Course, *courses.Enr
 		return nil, nil, courses.Errorf(courses.ENOTFOUND, "no course %q", slug)
 	}
 	ctx := c.UserContext()
-	courseID, err := a.editor.CourseIDBySlug(ctx, strings.Clone(slug))
+	e, err := a.learning.EnrolmentBySlug(ctx, userFrom(c).ID, slug)
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := a.learning.Enrolment(ctx, userFrom(c).ID, courseID)
-	if err != nil {
-		return nil, nil, err
-	}
-	course, err := a.courses.CourseVersion(ctx, e.VersionID)
+	course, err := a.versions.get(ctx, e.VersionID)
 	if err != nil {
 		return nil, nil, err
 	}
 	return course, e, nil
+}
+
+// versionCache keeps loaded course versions that can no longer change
+// (published and retired ones) so that lesson pages do not reload a whole
+// course per view. Drafts are never cached. Entries never go stale, also
+// with several instances: a frozen version's content is immutable.
+type versionCache struct {
+	load func(ctx context.Context, id int64) (*courses.Course, error)
+	mu   sync.Mutex
+	m    map[int64]*courses.Course
+}
+
+// maxCachedVersions bounds the cache; a course version is some 100 KB.
+const maxCachedVersions = 256
+
+func newVersionCache(load func(ctx context.Context, id int64) (*courses.Course, error)) *versionCache {
+	return &versionCache{load: load, m: map[int64]*courses.Course{}}
+}
+
+// get returns the version, loading it once. The result is shared: callers
+// must not change it.
+func (vc *versionCache) get(ctx context.Context, id int64) (*courses.Course, error) {
+	vc.mu.Lock()
+	c, ok := vc.m[id]
+	vc.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := vc.load(ctx, id)
+	if err != nil || c.State == courses.StateDraft {
+		return c, err
+	}
+	vc.mu.Lock()
+	if len(vc.m) >= maxCachedVersions {
+		clear(vc.m)
+	}
+	vc.m[id] = c
+	vc.mu.Unlock()
+	return c, nil
 }
 
 // handleEnrol enrols the signed-in user in a course and takes them to it.
@@ -201,10 +238,12 @@ func (a *application) learnView(c *fiber.Ctx, course *courses.Course, e *courses
 	if course.State == courses.StateDraft {
 		cacheID = 0 // drafts change: render each time
 	}
-	l := a.localeFrom(c)
-	v.Body = a.views.md.Lesson(cacheID, step.Activity.Body, fileLinker(course), l.T("learn.video"))
+	// The player's default title is in the course's language, like the
+	// lesson around it, so the cached rendering suits every visitor.
+	label := a.catalog.Locale(course.Language).T("learn.video")
+	v.Body = a.views.md.Lesson(cacheID, step.Activity.Body, fileLinker(course), label)
 	if step.Activity.Kind == courses.KindQuiz {
-		q, err := a.quizView(c, v)
+		q, err := a.quizView(c, v, false)
 		if err != nil {
 			return nil, err
 		}
@@ -227,8 +266,9 @@ func fileLinker(course *courses.Course) func(string) (string, bool) {
 }
 
 // quizView loads the learner's attempts and picks what to show: a graded
-// attempt (?poging=N, or the latest) or the form (?opnieuw, or none yet).
-func (a *application) quizView(c *fiber.Ctx, v *learnView) (*quizView, error) {
+// attempt (?poging=N, or the latest) or the form for the next attempt
+// (?opnieuw, none yet, or newAttempt).
+func (a *application) quizView(c *fiber.Ctx, v *learnView, newAttempt bool) (*quizView, error) {
 	quiz := v.Step.Activity.Quiz
 	q := &quizView{Left: quiz.AttemptsLeft(0)}
 	if v.Enrolment != nil {
@@ -241,9 +281,9 @@ func (a *application) quizView(c *fiber.Ctx, v *learnView) (*quizView, error) {
 		for _, at := range attempts {
 			q.Passed = q.Passed || at.Passed
 		}
-		if n, err := strconv.Atoi(c.Query("poging")); err == nil && n >= 1 && n <= len(attempts) {
+		if n, err := strconv.Atoi(c.Query("poging")); err == nil && n >= 1 && n <= len(attempts) && !newAttempt {
 			q.Shown = &attempts[n-1]
-		} else if len(attempts) > 0 && (c.Query("opnieuw") == "" || q.Left == 0) {
+		} else if len(attempts) > 0 && !newAttempt && (c.Query("opnieuw") == "" || q.Left == 0) {
 			q.Shown = &attempts[len(attempts)-1]
 		}
 	}
@@ -323,7 +363,9 @@ func (a *application) handleQuizSubmit(c *fiber.Ctx) error {
 	}
 	if len(missing) > 0 {
 		l := a.localeFrom(c)
-		v.Quiz.Shown = nil
+		if v.Quiz, err = a.quizView(c, v, true); err != nil { // the form as just filled in
+			return err
+		}
 		v.Problems = map[string]string{"quiz": l.T("learn.quiz.unanswered", "n", len(missing))}
 		for i := range v.Quiz.Questions {
 			qv := &v.Quiz.Questions[i]

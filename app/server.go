@@ -24,6 +24,7 @@ type application struct {
 	// editor and learning are the course editor's and the learners' records.
 	editor   *db.CourseService
 	learning *db.LearningService
+	versions *versionCache // frozen course versions, for lesson pages
 	catalog  *Catalog
 	views    *views
 	assets   *assets
@@ -65,6 +66,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	a := &application{
 		cfg: cfg, log: log, db: d,
 		courses: db.NewCourseService(d), editor: db.NewCourseService(d), learning: db.NewLearningService(d),
+		versions: newVersionCache(db.NewCourseService(d).CourseVersion),
 		catalog: catalog, views: views, assets: assets,
 		pages:            newPageCache(30 * time.Second),
 		openapi:          doc,

@@ -128,6 +128,16 @@ func (s *LearningService) Enrolment(ctx context.Context, userID, courseID int64)
 	return r.enrolment(), nil
 }
 
+// EnrolmentBySlug returns userID's enrolment in the course with slug, or
+// ENOTFOUND: one query.
+func (s *LearningService) EnrolmentBySlug(ctx context.Context, userID int64, slug string) (*courses.Enrolment, error) {
+	var r enrolmentScan
+	if err := s.enrolments(ctx).Where("e.user_id = ? AND c.slug = ?", userID, slug).Scan(ctx, &r); err != nil {
+		return nil, wrap(err, "enrolment")
+	}
+	return r.enrolment(), nil
+}
+
 // Enrolments returns all of userID's enrolments, the latest first: one
 // query.
 func (s *LearningService) Enrolments(ctx context.Context, userID int64) ([]*courses.Enrolment, error) {
