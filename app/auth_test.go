@@ -493,7 +493,7 @@ func TestAccessMatrix(t *testing.T) {
 		"/leren/:slug/:module/:activity": "/leren/nieuw-in-de-raad/x/y", "/leren/:slug/:module/:activity/gedaan": "/leren/nieuw-in-de-raad/x/y/gedaan",
 		"/leren/:slug/:module/:activity/toets": "/leren/nieuw-in-de-raad/x/y/toets", "/cursusbestanden/:version/:name": "/cursusbestanden/1/nope.png",
 		"/api/v1/courses/:slug/enrolment": "/api/v1/courses/begroting-lezen-en-beinvloeden/enrolment",
-		"/api/v1/lessons/:id/completion": "/api/v1/lessons/999999/completion", "/api/v1/quizzes/:id": "/api/v1/quizzes/999999",
+		"/api/v1/lessons/:id/completion":  "/api/v1/lessons/999999/completion", "/api/v1/quizzes/:id": "/api/v1/quizzes/999999",
 		"/api/v1/quizzes/:id/attempts": "/api/v1/quizzes/999999/attempts"}
 	for route := range a.policies {
 		if path, ok := strings.CutPrefix(route, "GET "); ok && strings.HasPrefix(path, "/beheer/cursussen/:slug") {

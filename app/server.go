@@ -67,7 +67,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		cfg: cfg, log: log, db: d,
 		courses: db.NewCourseService(d), editor: db.NewCourseService(d), learning: db.NewLearningService(d),
 		versions: newVersionCache(db.NewCourseService(d).CourseVersion),
-		catalog: catalog, views: views, assets: assets,
+		catalog:  catalog, views: views, assets: assets,
 		pages:            newPageCache(30 * time.Second),
 		openapi:          doc,
 		users:            db.NewUserService(d),
