@@ -88,7 +88,7 @@ func TestCoursesImportAndExport(t *testing.T) {
 			goodFolder(t, src, "vergaderen")
 			richFolder(t, src)
 
-			out, stderr, err := runCLI(t, env, "courses", "import", src)
+			out, stderr, err := runCLI(t, env, "courses", "import", "--draft", src)
 			if err != nil {
 				t.Fatalf("import: %v\n%s", err, stderr)
 			}
@@ -138,6 +138,11 @@ func TestCoursesImportAndExport(t *testing.T) {
 			}
 			if _, stderr, err := runCLI(t, env, "courses", "export", "bestaat-niet", t.TempDir()); err == nil || !strings.Contains(stderr, "niet vinden") {
 				t.Errorf("export of an unknown course: err %v, stderr %q", err, stderr)
+			}
+			// Without flags a new course is published at once, as it always was.
+			goodFolder(t, src, "later")
+			if out, stderr, err := runCLI(t, env, "courses", "import", filepath.Join(src, "later")); err != nil || !strings.Contains(out, "later: geïmporteerd en gepubliceerd, versie 1") {
+				t.Errorf("import of a new course: %v %q %q", err, out, stderr)
 			}
 		})
 	}

@@ -48,18 +48,21 @@ func checkCourses(stdout io.Writer, l *Locale, path string) error {
 	return nil
 }
 
-// importCourses loads course folders all-or-nothing, each as a new draft
-// version: `courses import [--publish] [--replace-draft] [--owner EMAIL] PATH`.
+// importCourses loads course folders all-or-nothing: a new course is
+// published, a new version of a stored course becomes its draft (see
+// courses.ImportOptions): `courses import [--publish | --draft]
+// [--replace-draft] [--owner EMAIL] PATH`.
 func importCourses(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, args []string) error {
 	fs := flag.NewFlagSet("courses import", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	publish := fs.Bool("publish", false, "")
+	draft := fs.Bool("draft", false, "")
 	replace := fs.Bool("replace-draft", false, "")
 	owner := fs.String("owner", "", "")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
 		return usageError{args: append([]string{"courses", "import"}, args...)}
 	}
-	opt := courses.ImportOptions{Publish: *publish, ReplaceDraft: *replace}
+	opt := courses.ImportOptions{Publish: *publish, Draft: *draft, ReplaceDraft: *replace}
 	if *owner != "" {
 		u, err := db.NewUserService(d).UserByEmail(ctx, *owner)
 		if err != nil {
@@ -77,11 +80,11 @@ func importCourses(ctx context.Context, d *db.DB, stdout io.Writer, l *Locale, a
 	if err := db.NewCourseService(d).SaveCourses(ctx, list, opt); err != nil {
 		return err
 	}
-	key := "cli.course_imported"
-	if opt.Publish {
-		key = "cli.course_imported_published"
-	}
 	for _, c := range list {
+		key := "cli.course_imported"
+		if c.State == courses.StatePublished {
+			key = "cli.course_imported_published"
+		}
 		fmt.Fprintln(stdout, l.T(key, "slug", c.Slug, "version", c.Version, "modules", len(c.Modules), "lessons", c.LessonCount()))
 	}
 	return nil

@@ -170,9 +170,12 @@ type CourseFilter struct {
 	Query  string // words that must all occur in the title, summary or description
 }
 
-// ImportOptions says how a course folder is saved.
+// ImportOptions says how a course folder is saved. A new course is
+// published at once (its first version) unless Draft is set; a new version
+// of an existing course stays a draft unless Publish is set.
 type ImportOptions struct {
 	Publish      bool  // publish the new version at once
+	Draft        bool  // keep even a new course's first version as a draft
 	ReplaceDraft bool  // replace a draft made before (its changes are lost)
 	Owner        int64 // a user who becomes an owner of the course; 0 for none
 }

@@ -398,6 +398,10 @@ func importCourse(ctx context.Context, tx bun.Tx, c *courses.Course, opt courses
 	if p := courses.PublishProblems(c); len(p) > 0 {
 		return courses.Invalid("course "+c.Slug+" has problems", p...)
 	}
+	existing, err := tx.NewSelect().Model((*courseRow)(nil)).Where("slug = ?", c.Slug).Count(ctx)
+	if err != nil {
+		return wrap(err, "find course "+c.Slug)
+	}
 	row := courseRow{Slug: c.Slug, Title: c.Title, Summary: c.Summary, Description: c.Description,
 		StudyHours: c.StudyHours, Level: string(c.Level), Language: c.Language, Version: 1,
 		ValidityMonths: c.ValidityMonths, CreatedAt: now, UpdatedAt: now}
@@ -408,7 +412,7 @@ func importCourse(ctx context.Context, tx bun.Tx, c *courses.Course, opt courses
 	}
 	c.ID = row.ID
 	var draft versionRow
-	err := tx.NewSelect().Model(&draft).Where("course_id = ? AND state = ?", c.ID, courses.StateDraft).Scan(ctx)
+	err = tx.NewSelect().Model(&draft).Where("course_id = ? AND state = ?", c.ID, courses.StateDraft).Scan(ctx)
 	switch {
 	case err == nil && !opt.ReplaceDraft:
 		return &courses.Error{Code: courses.ECONFLICT, Message: "course " + c.Slug + " has a draft already",
@@ -429,8 +433,11 @@ func importCourse(ctx context.Context, tx bun.Tx, c *courses.Course, opt courses
 	if err := insertVersion(ctx, tx, c, courses.StateDraft, opt.Owner, now); err != nil {
 		return err
 	}
-	if opt.Publish {
-		return publish(ctx, tx, c.ID, now)
+	if opt.Publish || (existing == 0 && !opt.Draft) {
+		if err := publish(ctx, tx, c.ID, now); err != nil {
+			return err
+		}
+		c.State = courses.StatePublished
 	}
 	return nil
 }
