@@ -145,14 +145,25 @@ func (db *DB) Close() error {
 // instances are serialised: on PostgreSQL by an advisory lock, on SQLite by
 // the immediate transaction each migration runs in.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
-	migrations := migrate.NewMigrations()
+	return db.migrate(ctx, "")
+}
+
+// migrate applies the pending migrations named before stop ("" for all).
+func (db *DB) migrate(ctx context.Context, stop string) (applied []string, err error) {
+	all := migrate.NewMigrations()
 	for _, dir := range []string{"migrations/common", "migrations/" + string(db.Kind)} {
 		sub, err := fs.Sub(migrationFS, dir)
 		if err != nil {
 			return nil, err
 		}
-		if err := migrations.Discover(sub); err != nil {
+		if err := all.Discover(sub); err != nil {
 			return nil, fmt.Errorf("db: discover migrations: %w", err)
+		}
+	}
+	migrations := migrate.NewMigrations()
+	for _, m := range all.Sorted() {
+		if stop == "" || m.Name < stop {
+			migrations.Add(m)
 		}
 	}
 	if db.Kind == Postgres {
