@@ -1,7 +1,7 @@
 package main
 
 import (
-	"html/template"
+	"fmt"
 	"io"
 	"net/url"
 	"strconv"
@@ -115,9 +115,6 @@ func courseFromForm(c *fiber.Ctx) (*courses.Course, courseInput, []courses.Probl
 	course := &courses.Course{Slug: in.Slug, Title: in.Title, Summary: in.Summary, Description: in.Description,
 		Level: courses.Level(in.Level), Language: in.Language}
 	args := c.Request().PostArgs()
-	if form, err := c.MultipartForm(); err == nil {
-		_ = form // multipart forms are read through FormValue; these forms are urlencoded
-	}
 	for _, o := range args.PeekMulti("audience") {
 		in.Audience[string(o)] = true
 		course.Audience = append(course.Audience, courses.Office(string(o)))
@@ -207,6 +204,20 @@ type courseEditView struct {
 	Saved     string
 	Snippet   string // Markdown for a file just uploaded
 	IsAdmin   bool
+	// A refused module or owner form: which form ("module-12",
+	// "module-nieuw", "owner") and what was sent, shown again as typed.
+	SentForm      string
+	Sent          map[string]string
+	PublishFailed bool
+}
+
+// Value returns what was sent in field of form when that form was refused,
+// else stored.
+func (v courseEditView) Value(form, field, stored string) string {
+	if v.SentForm == form {
+		return v.Sent[field]
+	}
+	return stored
 }
 
 // handleCourseEdit shows the editor of one course.
@@ -256,7 +267,7 @@ func (a *application) renderCourseEdit(c *fiber.Ctx, status int, v courseEditVie
 			v.Input = courseInputOf(v.Draft)
 		}
 		for _, p := range courses.PublishProblems(v.Draft) {
-			v.Publish = append(v.Publish, l.Problem(p))
+			v.Publish = append(v.Publish, publishProblem(l, v.Draft, p))
 		}
 	}
 	title := l.T("editor.course_title", "title", slug)
@@ -334,14 +345,23 @@ func (a *application) handleModuleSave(c *fiber.Ctx) error {
 	}
 	if m.Slug == "" {
 		m.Slug = courses.Slugify(m.Title)
+		// A module's slug is the key of its learners' progress: an empty
+		// field keeps the stored one rather than follow a new title.
+		for _, stored := range draft.Modules {
+			if stored.ID == m.ID && m.ID != 0 {
+				m.Slug = stored.Slug
+			}
+		}
 	}
 	err = a.editor.SaveModule(c.UserContext(), draft.VersionID, m)
 	if courses.ErrorCode(err) == courses.EINVALID {
+		form := "module-" + c.Params("id")
 		problems := map[string]string{}
 		for f, msg := range problemsByField(a.localeFrom(c), err) {
-			problems["module-"+c.Params("id")+"-"+f] = msg
+			problems[form+"-"+f] = msg
 		}
-		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{Problems: problems})
+		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{Problems: problems, SentForm: strings.Clone(form),
+			Sent: map[string]string{"title": m.Title, "summary": m.Summary, "intro": m.Intro, "slug": strings.Clone(c.FormValue("slug"))}})
 	}
 	if err != nil {
 		return err
@@ -488,7 +508,7 @@ func (a *application) handlePublish(c *fiber.Ctx) error {
 	}
 	_, err = a.editor.Publish(c.UserContext(), courseID)
 	if courses.ErrorCode(err) == courses.EINVALID {
-		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{})
+		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{PublishFailed: true})
 	}
 	if err != nil {
 		return err
@@ -533,13 +553,14 @@ func (a *application) handleOwnerAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.editor.AddOwner(c.UserContext(), courseID, strings.Clone(c.FormValue("email")))
+	email := strings.Clone(c.FormValue("email"))
+	_, err = a.editor.AddOwner(c.UserContext(), courseID, email)
 	if courses.ErrorCode(err) == courses.EINVALID {
 		problems := map[string]string{}
 		for f, msg := range problemsByField(a.localeFrom(c), err) {
 			problems["owner-"+f] = msg
 		}
-		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{Problems: problems})
+		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{Problems: problems, SentForm: "owner", Sent: map[string]string{"email": email}})
 	}
 	if err != nil {
 		return err
@@ -593,10 +614,50 @@ func (a *application) handleMarkdownPreview(c *fiber.Ctx) error {
 	if len(src) > 512<<10 {
 		return courses.Invalid("too long", courses.Problem{Field: "body", Key: courses.ProblemTooLong, Args: map[string]any{"max": 512 << 10, "length": len(src)}})
 	}
-	out := a.views.md.Lesson(0, src, nil, a.localeFrom(c).T("learn.video"))
+	// With the course's slug, references to its draft's files resolve too.
+	var files func(string) (string, bool)
+	if slug := c.FormValue("cursus"); courses.ValidSlug(slug) {
+		id, err := a.editor.CourseIDBySlug(c.UserContext(), strings.Clone(slug))
+		if err == nil {
+			err = a.mayEdit(c, id)
+		}
+		if err != nil {
+			return err
+		}
+		draft, err := a.editor.DraftOnly(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		files = fileLinker(draft)
+	}
+	out := a.views.md.Lesson(0, src, files, a.localeFrom(c).T("learn.video"))
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendString(string(out))
 }
 
-var _ = template.HTML("")
+// publishProblem says in words where a problem that stops publishing is:
+// "Module 2 (De begroting), Toets: de cyclus: vragen: ...".
+func publishProblem(l *Locale, c *courses.Course, p courses.Problem) string {
+	where := l.T("editor.publish.where_course")
+	if p.File != "course" {
+		mi, ai := 0, 0
+		fmt.Sscanf(p.File, "%d/%d", &mi, &ai)
+		if mi >= 1 && mi <= len(c.Modules) {
+			m := c.Modules[mi-1]
+			where = l.T("course.module_label", "n", mi) + " (" + m.Title + ")"
+			if ai >= 1 && ai <= len(m.Activities) {
+				where += ", " + m.Activities[ai-1].Title
+			}
+		}
+	}
+	msg := l.TArgs(p.Key, p.Args)
+	if p.Field != "" {
+		field := p.Field
+		if key := "editor.field." + strings.SplitN(field, ".", 2)[0]; l.Has(key) {
+			field = l.T(key)
+		}
+		msg = field + ": " + msg
+	}
+	return where + ": " + msg
+}

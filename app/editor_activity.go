@@ -126,6 +126,11 @@ func activityFromForm(c *fiber.Ctx, language string) (*courses.Activity, activit
 		if s == "" && optional {
 			return
 		}
+		if s == "" {
+			problems = append(problems, courses.Problem{Field: field, Key: courses.ProblemRequired})
+			*target = -1
+			return
+		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			problems = append(problems, courses.Problem{Field: field, Key: courses.ProblemNotNumber, Args: map[string]any{"value": truncateText(s, 20)}})
@@ -298,6 +303,14 @@ func (a *application) handleActivitySave(c *fiber.Ctx) error {
 	}
 	act, in, parse := activityFromForm(c, draft.Language)
 	act.ID = activityID
+	if in.Slug == "" && activityID != 0 {
+		// The slug is the key of learners' progress: keep the stored one.
+		for _, s := range draft.Activities() {
+			if s.Activity.ID == activityID {
+				act.Slug = s.Activity.Slug
+			}
+		}
+	}
 	v, err := a.activityEditView(c, draft, moduleID, activityID, in)
 	if err != nil {
 		return err

@@ -90,6 +90,10 @@ func (a *application) handleError(c *fiber.Ctx, err error) error {
 	l := a.localeFrom(c)
 	msg := l.T("error." + code)
 	problems := courses.ErrorProblems(err)
+	if status == fiber.StatusRequestEntityTooLarge {
+		// Only an upload can be this large: say so, with the limit.
+		problems = []courses.Problem{{Field: "file", Key: courses.ProblemFileTooLarge, Args: map[string]any{"max": courses.MaxFileBytes >> 20}}}
+	}
 	c.Status(status)
 	if wantsJSON(c) {
 		body := errorBody{Error: errorDetail{Code: code, Message: msg}}

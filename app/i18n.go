@@ -201,6 +201,17 @@ func (l *Locale) Number(f float64, decimals int) string {
 	return b.String()
 }
 
+// FileSize formats a size in bytes the way people read it: 840 KB, 2,4 MB.
+func (l *Locale) FileSize(n int64) string {
+	switch {
+	case n < 1000:
+		return l.Number(float64(n), 0) + " B"
+	case n < 1000*1000:
+		return l.Number(float64(n)/1000, 0) + " KB"
+	}
+	return l.Number(float64(n)/1000/1000, 1) + " MB"
+}
+
 // Hours formats a study load: "4,5 uur", "1 hour".
 func (l *Locale) Hours(h float64) string {
 	return l.T("unit.hours", "n", h)

@@ -25,6 +25,9 @@
     var mine = ++latest;
     var data = new URLSearchParams();
     data.set("body", body.value);
+    if (form.getAttribute("data-course")) {
+      data.set("cursus", form.getAttribute("data-course")); // resolves bestanden/ links
+    }
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
