@@ -100,6 +100,9 @@ func (s *CourseService) AddOwner(ctx context.Context, courseID int64, email stri
 // a course is never left without one (admins can always edit).
 func (s *CourseService) RemoveOwner(ctx context.Context, courseID, userID int64) error {
 	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		if err := lockCourse(ctx, tx, courseID); err != nil {
+			return err
+		}
 		n, err := tx.NewSelect().Model((*ownerRow)(nil)).Where("course_id = ?", courseID).Count(ctx)
 		if err != nil {
 			return wrap(err, "count owners")
@@ -153,6 +156,10 @@ func (s *CourseService) CreateCourse(ctx context.Context, c *courses.Course, own
 func (s *CourseService) Draft(ctx context.Context, courseID, by int64) (*courses.Course, error) {
 	var id int64
 	err := s.db.inTx(ctx, func(tx bun.Tx) error {
+		// Two editors opening the course at once must get the same draft.
+		if err := lockCourse(ctx, tx, courseID); err != nil {
+			return err
+		}
 		var v versionRow
 		err := tx.NewSelect().Model(&v).Column("id").Where("course_id = ? AND state = ?", courseID, courses.StateDraft).Scan(ctx)
 		if err == nil {
@@ -338,7 +345,10 @@ func (s *CourseService) SaveModule(ctx context.Context, versionID int64, m *cour
 func (s *CourseService) DeleteModule(ctx context.Context, versionID, moduleID int64) error {
 	return s.inDraft(ctx, versionID, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Model((*moduleRow)(nil)).Where("id = ? AND version_id = ?", moduleID, versionID).Exec(ctx)
-		return affected(res, err, "delete module")
+		if err := affected(res, err, "delete module"); err != nil {
+			return err
+		}
+		return renumber(ctx, tx, "version_modules", "version_id", versionID, nil)
 	})
 }
 
@@ -397,9 +407,15 @@ func (s *CourseService) SaveActivity(ctx context.Context, versionID, moduleID in
 // DeleteActivity removes an activity from the draft.
 func (s *CourseService) DeleteActivity(ctx context.Context, versionID, activityID int64) error {
 	return s.inDraft(ctx, versionID, func(tx bun.Tx) error {
-		res, err := tx.NewDelete().Model((*activityRow)(nil)).Where("id = ?", activityID).
-			Where("module_id IN (SELECT id FROM version_modules WHERE version_id = ?)", versionID).Exec(ctx)
-		return affected(res, err, "delete activity")
+		var a activityRow
+		if err := tx.NewSelect().Model(&a).Column("module_id").Where("id = ?", activityID).
+			Where("module_id IN (SELECT id FROM version_modules WHERE version_id = ?)", versionID).Scan(ctx); err != nil {
+			return wrap(err, "find activity")
+		}
+		if _, err := tx.NewDelete().Model((*activityRow)(nil)).Where("id = ?", activityID).Exec(ctx); err != nil {
+			return wrap(err, "delete activity")
+		}
+		return renumber(ctx, tx, "activities", "module_id", a.ModuleID, nil)
 	})
 }
 
@@ -444,17 +460,41 @@ func swapPosition(ctx context.Context, tx bun.Tx, table, parent string, parentID
 	if j < 0 || j >= len(rows) {
 		return nil
 	}
-	// Renumber all rows 1..n with the two swapped: positions stay unique
-	// and dense, whatever gaps an import left.
 	rows[i], rows[j] = rows[j], rows[i]
+	ids := make([]int64, len(rows))
 	for k, r := range rows {
-		if _, err := tx.NewUpdate().TableExpr(table).Set("position = ?", -(k+1)).Where("id = ?", r.ID).Exec(ctx); err != nil {
-			return wrap(err, "move")
+		ids[k] = r.ID
+	}
+	return renumber(ctx, tx, table, parent, parentID, ids)
+}
+
+// renumber gives the rows of table under parentID the positions 1..n, in
+// the order of ids (nil: their current order), so that positions stay
+// unique and dense whatever gaps an import or a delete left. Rows pass
+// through negative positions, which no unique index ever sees twice.
+func renumber(ctx context.Context, tx bun.Tx, table, parent string, parentID int64, ids []int64) error {
+	if ids == nil {
+		if err := tx.NewSelect().TableExpr(table).Column("id").
+			Where("? = ?", bun.Ident(parent), parentID).Order("position").Scan(ctx, &ids); err != nil {
+			return wrap(err, "positions")
+		}
+	}
+	for k, id := range ids {
+		if _, err := tx.NewUpdate().TableExpr(table).Set("position = ?", -(k + 1)).Where("id = ?", id).Exec(ctx); err != nil {
+			return wrap(err, "renumber")
 		}
 	}
 	_, err := tx.NewUpdate().TableExpr(table).Set("position = -position").
-		Where("? = ?", bun.Ident(parent), parentID).Exec(ctx)
-	return wrap(err, "move")
+		Where("? = ?", bun.Ident(parent), parentID).Where("position < 0").Exec(ctx)
+	return wrap(err, "renumber")
+}
+
+// lockCourse serialises changes to one course's versions and owners until
+// the transaction ends (PostgreSQL; SQLite's writers run one at a time).
+func lockCourse(ctx context.Context, tx bun.Tx, courseID int64) error {
+	var id int64
+	err := forUpdate(tx.NewSelect().Model((*courseRow)(nil)).Column("id").Where("id = ?", courseID), tx).Scan(ctx, &id)
+	return wrap(err, "lock course")
 }
 
 // AddFile stores an uploaded file in the draft under f.Path; a file with

@@ -203,6 +203,12 @@ func (s *LearningService) SubmitAttempt(ctx context.Context, enrolmentID int64, 
 	row := attemptRow{EnrolmentID: enrolmentID, ActivityKey: key, ActivityID: a.ID, Score: score, Passed: passed,
 		Answers: string(data), SubmittedAt: now}
 	err = s.db.inTx(ctx, func(tx bun.Tx) error {
+		// One attempt at a time per enrolment, so that simultaneous submits
+		// number their attempts in turn instead of colliding.
+		var id int64
+		if err := forUpdate(tx.NewSelect().Model((*enrolmentRow)(nil)).Column("id").Where("id = ?", enrolmentID), tx).Scan(ctx, &id); err != nil {
+			return wrap(err, "lock enrolment")
+		}
 		var made int
 		if err := tx.NewSelect().Model((*attemptRow)(nil)).ColumnExpr("COALESCE(MAX(number), 0)").
 			Where("enrolment_id = ? AND activity_key = ?", enrolmentID, key).Scan(ctx, &made); err != nil {

@@ -1223,8 +1223,12 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 				r.pgReq = postgresDelta(before.pg, after.pg) / time.Duration(r.requests)
 			}
 			r.round = round
-			logf("  %.0f req/s, p50 %s, p99 %s, %d errors, CPU/request %s (PostgreSQL %s)",
-				r.rps, fmtDur(r.p50), fmtDur(r.p99), r.errors, fmtDur(r.cpuReq), fmtDur(r.pgReq))
+			pgNote := ""
+			if b.dbName != "" && t.name == "lesson" {
+				pgNote = ", PostgreSQL CPU/request " + fmtDur(r.pgReq)
+			}
+			logf("  %.0f req/s, p50 %s, p99 %s, %d errors, server CPU/request %s%s",
+				r.rps, fmtDur(r.p50), fmtDur(r.p99), r.errors, fmtDur(r.cpuReq), pgNote)
 			if err := check(&r); err != nil {
 				return err
 			}
