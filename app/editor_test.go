@@ -141,7 +141,7 @@ func editorTextarea(t *testing.T, page, id string) string {
 
 // editorInput returns the opening tag of the input with id, "" if none.
 func editorInput(page, id string) string {
-	return regexp.MustCompile(`<input[^>]* id="`+regexp.QuoteMeta(id)+`"[^>]*>`).FindString(page)
+	return regexp.MustCompile(`<input[^>]* id="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(page)
 }
 
 // editorBetween returns page from the first from to the next to after it.
@@ -539,7 +539,7 @@ func TestEditorModulesAndActivities(t *testing.T) {
 				"q.1.kind": {"single"}, "q.1.text": {"Wie kiest de gemeenteraad?"}, "q.1.options": {"4"},
 				"q.1.o.1.text": {"De kiezers"}, "q.1.o.1.correct": {"ja"}, "q.1.o.2.text": {"De burgemeester"},
 				"q.1.feedback": {"De raad wordt gekozen."},
-				"q.2.kind": {"multiple"}, "q.2.text": {"Wat doet de raad?"}, "q.2.options": {"4"},
+				"q.2.kind":     {"multiple"}, "q.2.text": {"Wat doet de raad?"}, "q.2.options": {"4"},
 				"q.2.o.1.text": {"Kaders stellen"}, "q.2.o.1.correct": {"ja"}, "q.2.o.2.text": {"Vergunningen verlenen"},
 				"q.2.o.3.text": {"Controleren"}, "q.2.o.3.correct": {"ja"},
 				"q.3.kind": {"truefalse"}, "q.3.text": {"De burgemeester is lid van de raad."}, "q.3.answer": {"niet-waar"},

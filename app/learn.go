@@ -377,7 +377,7 @@ func (a *application) handleQuizSubmit(c *fiber.Ctx) error {
 				}
 			}
 			if missing[qv.ID] {
-				qv.Problem = l.T(courses.ProblemNotAnswered)
+				qv.Problem = l.T("learn.quiz.answer_this")
 			}
 		}
 		return a.renderActivity(c, fiber.StatusBadRequest, v)
