@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/raadzaam/raadzaam/courses"
-	"github.com/raadzaam/raadzaam/db"
 )
 
 // The course editor: trainers edit the courses they own, admins every
@@ -56,7 +55,7 @@ func (a *application) editorCourseID(c *fiber.Ctx) (int64, string, error) {
 
 // editorListView is the data of the editor's course list.
 type editorListView struct {
-	Courses  []db.EditableCourse
+	Courses  []courses.EditableCourse
 	Problems map[string]string
 	Input    courseInput
 }
@@ -176,6 +175,8 @@ func (a *application) handleCourseCreate(c *fiber.Ctx) error {
 	var err error
 	if len(parse) == 0 {
 		err = a.editor.CreateCourse(c.UserContext(), course, userFrom(c).ID)
+	} else if p := courses.ValidateMetadata(course); len(p) > 0 {
+		err = courses.Invalid("invalid course", p...) // every problem at once
 	}
 	if len(parse) > 0 || courses.ErrorCode(err) == courses.EINVALID {
 		return a.renderEditorList(c, fiber.StatusBadRequest, editorListView{Problems: problemsFor(l, parse, err), Input: in})
@@ -196,8 +197,8 @@ type courseEditView struct {
 	Slug      string
 	Draft     *courses.Course // nil: no draft, the published version is shown
 	Published *courses.Course // nil: never published
-	Owners    []db.CourseOwner
-	Summary   db.EditableCourse
+	Owners    []courses.CourseOwner
+	Summary   courses.EditableCourse
 	Input     courseInput
 	Problems  map[string]string
 	Publish   []string // problems that stop publishing, translated
@@ -319,6 +320,8 @@ func (a *application) handleMetadataSave(c *fiber.Ctx) error {
 	course.Slug, in.Slug = draft.Slug, draft.Slug // the slug is the course's address: fixed
 	if len(parse) == 0 {
 		err = a.editor.SaveMetadata(c.UserContext(), draft.VersionID, course)
+	} else if p := courses.ValidateMetadata(course); len(p) > 0 {
+		err = courses.Invalid("invalid course", p...) // every problem at once
 	}
 	if len(parse) > 0 || courses.ErrorCode(err) == courses.EINVALID {
 		return a.renderCourseEdit(c, fiber.StatusBadRequest, courseEditView{Input: in, Problems: problemsFor(a.localeFrom(c), parse, err)})

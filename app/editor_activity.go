@@ -331,6 +331,16 @@ func (a *application) handleActivitySave(c *fiber.Ctx) error {
 	}
 	if len(parse) == 0 {
 		err = a.editor.SaveActivity(c.UserContext(), draft.VersionID, moduleID, act)
+	} else {
+		// Every problem at once: the field checks too, not only what did
+		// not parse (whose own message wins for its field).
+		p := courses.ValidateActivity(act)
+		if act.Kind == courses.KindQuiz && act.Quiz != nil {
+			p = append(p, act.Quiz.Validate()...)
+		}
+		if len(p) > 0 {
+			err = courses.Invalid("invalid activity", p...)
+		}
 	}
 	if len(parse) > 0 || courses.ErrorCode(err) == courses.EINVALID {
 		v.Problems = problemsFor(l, parse, err)

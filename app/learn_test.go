@@ -670,7 +670,7 @@ func learnImport(t *testing.T, a *application, slug string, files map[string]str
 	if err != nil {
 		t.Fatalf("read %s: %v %v", slug, err, courses.ErrorProblems(err))
 	}
-	if err := a.editor.SaveCourse(context.Background(), c, courses.ImportOptions{Publish: publish}); err != nil {
+	if err := a.courses.SaveCourse(context.Background(), c, courses.ImportOptions{Publish: publish}); err != nil {
 		t.Fatalf("save %s: %v %v", slug, err, courses.ErrorProblems(err))
 	}
 	a.pages.clear()

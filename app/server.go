@@ -22,8 +22,8 @@ type application struct {
 	db      *db.DB
 	courses courses.CourseService
 	// editor and learning are the course editor's and the learners' records.
-	editor   *db.CourseService
-	learning *db.LearningService
+	editor   courses.CourseEditor
+	learning courses.LearningService
 	versions *versionCache // frozen course versions, for lesson pages
 	catalog  *Catalog
 	views    *views

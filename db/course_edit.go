@@ -6,33 +6,21 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/uptrace/bun"
 )
 
-// The course editor's operations. Every change to content goes to the
-// course's draft; a published version never changes.
+// The course editor's operations (courses.CourseEditor). Every change to
+// content goes to the course's draft; a published version never changes.
 
-// EditableCourse is a course as the editor lists it.
-type EditableCourse struct {
-	ID               int64     `bun:"id"`
-	Slug             string    `bun:"slug"`
-	Title            string    `bun:"title"`
-	PublishedVersion int       `bun:"published_version"` // 0: never published
-	DraftVersion     int       `bun:"draft_version"`     // 0: no draft
-	DraftVersionID   int64     `bun:"draft_version_id"`
-	UpdatedAt        time.Time `bun:"updated_at"`
-	Learners         int       `bun:"learners"`
-	OldVersion       int       `bun:"old_version"` // learners on a retired version
-}
+var _ courses.CourseEditor = (*CourseService)(nil)
 
 // EditableCourses returns the courses userID owns, or every course when
 // all is set (admins), with their versions and learner counts, sorted by
 // title: one query.
-func (s *CourseService) EditableCourses(ctx context.Context, userID int64, all bool) ([]EditableCourse, error) {
-	var list []EditableCourse
+func (s *CourseService) EditableCourses(ctx context.Context, userID int64, all bool) ([]courses.EditableCourse, error) {
+	var list []courses.EditableCourse
 	q := s.db.NewSelect().TableExpr("courses AS c").
 		ColumnExpr("c.id, c.slug").
 		ColumnExpr("COALESCE(d.title, c.title) AS title").
@@ -52,7 +40,7 @@ func (s *CourseService) EditableCourses(ctx context.Context, userID int64, all b
 	for i := range list {
 		list[i].UpdatedAt = list[i].UpdatedAt.UTC()
 	}
-	sortBy(list, func(c EditableCourse) string { return c.Title })
+	sortBy(list, func(c courses.EditableCourse) string { return c.Title })
 	return list, nil
 }
 
@@ -62,38 +50,31 @@ func (s *CourseService) IsOwner(ctx context.Context, courseID, userID int64) (bo
 	return n > 0, wrap(err, "is owner")
 }
 
-// CourseOwner is someone who may edit a course.
-type CourseOwner struct {
-	UserID int64  `bun:"id"`
-	Name   string `bun:"name"`
-	Email  string `bun:"email"`
-}
-
 // Owners returns the owners of a course, by name.
-func (s *CourseService) Owners(ctx context.Context, courseID int64) ([]CourseOwner, error) {
-	var list []CourseOwner
-	err := s.db.NewSelect().TableExpr("users AS u").ColumnExpr("u.id, u.name, u.email").
+func (s *CourseService) Owners(ctx context.Context, courseID int64) ([]courses.CourseOwner, error) {
+	var list []courses.CourseOwner
+	err := s.db.NewSelect().TableExpr("users AS u").ColumnExpr("u.id AS user_id, u.name, u.email").
 		Join("JOIN course_owners o ON o.user_id = u.id").Where("o.course_id = ?", courseID).Scan(ctx, &list)
-	sortBy(list, func(o CourseOwner) string { return o.Name })
+	sortBy(list, func(o courses.CourseOwner) string { return o.Name })
 	return list, wrap(err, "owners")
 }
 
 // AddOwner makes the trainer or admin with the given e-mail address a
 // co-owner. Learners cannot own courses: least privilege.
-func (s *CourseService) AddOwner(ctx context.Context, courseID int64, email string) (CourseOwner, error) {
+func (s *CourseService) AddOwner(ctx context.Context, courseID int64, email string) (courses.CourseOwner, error) {
 	var u userRow
 	if err := s.db.NewSelect().Model(&u).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Where("active").Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return CourseOwner{}, courses.Invalid("no such user", courses.Problem{Field: "email", Key: courses.ProblemNoTrainer})
+			return courses.CourseOwner{}, courses.Invalid("no such user", courses.Problem{Field: "email", Key: courses.ProblemNoTrainer})
 		}
-		return CourseOwner{}, wrap(err, "find owner")
+		return courses.CourseOwner{}, wrap(err, "find owner")
 	}
 	if role := courses.Role(u.Role); role != courses.RoleTrainer && role != courses.RoleAdmin {
-		return CourseOwner{}, courses.Invalid("not a trainer", courses.Problem{Field: "email", Key: courses.ProblemNoTrainer})
+		return courses.CourseOwner{}, courses.Invalid("not a trainer", courses.Problem{Field: "email", Key: courses.ProblemNoTrainer})
 	}
 	_, err := s.db.NewInsert().Model(&ownerRow{CourseID: courseID, UserID: u.ID, CreatedAt: s.db.Now().UTC()}).
 		On("CONFLICT DO NOTHING").Exec(ctx)
-	return CourseOwner{UserID: u.ID, Name: u.Name, Email: u.Email}, wrap(err, "add owner")
+	return courses.CourseOwner{UserID: u.ID, Name: u.Name, Email: u.Email}, wrap(err, "add owner")
 }
 
 // RemoveOwner takes userID's ownership away; the last owner stays, so that
@@ -480,7 +461,7 @@ func renumber(ctx context.Context, tx bun.Tx, table, parent string, parentID int
 		}
 	}
 	for k, id := range ids {
-		if _, err := tx.NewUpdate().TableExpr(table).Set("position = ?", -(k + 1)).Where("id = ?", id).Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().TableExpr(table).Set("position = ?", -(k+1)).Where("id = ?", id).Exec(ctx); err != nil {
 			return wrap(err, "renumber")
 		}
 	}

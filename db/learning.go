@@ -49,6 +49,8 @@ type attemptRow struct {
 // LearningService stores who takes which course and how far they are.
 type LearningService struct{ db *DB }
 
+var _ courses.LearningService = (*LearningService)(nil)
+
 // NewLearningService returns the learning records stored in db.
 func NewLearningService(db *DB) *LearningService { return &LearningService{db: db} }
 
