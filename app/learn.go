@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,18 @@ type learnView struct {
 	Base      string // "/leren/slug", or the editor's preview path
 	Preview   bool
 	Problems  map[string]string
+	// Frame renders the page as a skeleton: the learner's own parts become
+	// slots (see lessonframe.go) filled in per request.
+	Frame      bool
+	slotPrefix string
+}
+
+// Slot returns value, or in a skeleton the marker of the slot name.
+func (v *learnView) Slot(name string, value any) any {
+	if !v.Frame {
+		return value
+	}
+	return slotMarker(v.slotPrefix, name)
 }
 
 // stepLink is a link to another activity of the course.
@@ -161,10 +174,7 @@ func (a *application) handleResume(c *fiber.Ctx) error {
 		return courses.Errorf(courses.ENOTFOUND, "course %s has no activities", course.Slug)
 	}
 	target := steps[0]
-	done, err := a.learning.DoneKeys(c.UserContext(), e.ID)
-	if err != nil {
-		return err
-	}
+	done, _ := doneIn(steps, e.DoneKeys)
 	found := false
 	if e.LastActivity != "" {
 		for _, s := range steps {
@@ -175,7 +185,7 @@ func (a *application) handleResume(c *fiber.Ctx) error {
 	}
 	if !found {
 		for _, s := range steps {
-			if _, ok := done[courses.Key(s.Module.Slug, s.Activity.Slug)]; !ok {
+			if !done[courses.Key(s.Module.Slug, s.Activity.Slug)] {
 				target = s
 				break
 			}
@@ -189,17 +199,28 @@ func stepURL(base string, s courses.Step) string {
 }
 
 // handleActivity shows a lesson, quiz or session of the learner's version.
+// Lessons and sessions of frozen versions come from a rendered skeleton
+// with the learner's progress filled in (lessonframe.go); quizzes, pages
+// with a query and drafts are rendered whole.
 func (a *application) handleActivity(c *fiber.Ctx) error {
 	course, e, err := a.learnerCourse(c)
 	if err != nil {
 		return err
 	}
+	step, ok := course.Find(c.Params("module"), c.Params("activity"))
+	if !ok {
+		return courses.Errorf(courses.ENOTFOUND, "no activity %s/%s", c.Params("module"), c.Params("activity"))
+	}
+	if key := courses.Key(step.Module.Slug, step.Activity.Slug); e.LastActivity != key {
+		if err := a.learning.SetLastActivity(c.UserContext(), e.ID, key); err != nil {
+			return err
+		}
+	}
+	if a.frames != nil && course.State != courses.StateDraft && step.Activity.Kind != courses.KindQuiz && len(c.Request().URI().QueryString()) == 0 {
+		return a.sendLessonFrame(c, course, step, e)
+	}
 	v, err := a.learnView(c, course, e, "/leren/"+course.Slug)
 	if err != nil {
-		return err
-	}
-	key := courses.Key(v.Step.Module.Slug, v.Step.Activity.Slug)
-	if err := a.learning.SetLastActivity(c.UserContext(), e.ID, key); err != nil {
 		return err
 	}
 	return a.renderActivity(c, fiber.StatusOK, v)
@@ -215,16 +236,7 @@ func (a *application) learnView(c *fiber.Ctx, course *courses.Course, e *courses
 	steps := course.Activities()
 	v.Total = len(steps)
 	if e != nil {
-		done, err := a.learning.DoneKeys(c.UserContext(), e.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range steps {
-			if _, ok := done[courses.Key(s.Module.Slug, s.Activity.Slug)]; ok {
-				v.Done[courses.Key(s.Module.Slug, s.Activity.Slug)] = true
-				v.DoneCount++
-			}
-		}
+		v.Done, v.DoneCount = doneIn(steps, e.DoneKeys)
 	}
 	if step.Index > 0 {
 		p := steps[step.Index-1]
@@ -250,6 +262,20 @@ func (a *application) learnView(c *fiber.Ctx, course *courses.Course, e *courses
 		v.Quiz = q
 	}
 	return v, nil
+}
+
+// doneIn returns which of steps are among the done keys, and how many.
+func doneIn(steps []courses.Step, keys []string) (map[string]bool, int) {
+	done := make(map[string]bool, len(keys))
+	n := 0
+	for _, s := range steps {
+		k := courses.Key(s.Module.Slug, s.Activity.Slug)
+		if slices.Contains(keys, k) {
+			done[k] = true
+			n++
+		}
+	}
+	return done, n
 }
 
 // fileLinker returns the function that turns references to the course's

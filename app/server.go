@@ -25,6 +25,7 @@ type application struct {
 	editor   courses.CourseEditor
 	learning courses.LearningService
 	versions *versionCache // frozen course versions, for lesson pages
+	frames   *frameCache   // rendered lesson page skeletons; nil renders every page whole
 	catalog  *Catalog
 	views    *views
 	assets   *assets
@@ -66,8 +67,8 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	a := &application{
 		cfg: cfg, log: log, db: d,
 		courses: db.NewCourseService(d), editor: db.NewCourseService(d), learning: db.NewLearningService(d),
-		versions: newVersionCache(db.NewCourseService(d).CourseVersion),
-		catalog:  catalog, views: views, assets: assets,
+		versions: newVersionCache(db.NewCourseService(d).CourseVersion), frames: newFrameCache(),
+		catalog: catalog, views: views, assets: assets,
 		pages:            newPageCache(30 * time.Second),
 		openapi:          doc,
 		users:            db.NewUserService(d),

@@ -166,6 +166,20 @@ func (v *views) render(name string, p *page) ([]byte, error) {
 	return bytes.Clone(buf.Bytes()), nil
 }
 
+// renderPartial executes one named template of a page's set (a part of
+// the page) into a new byte slice.
+func (v *views) renderPartial(page, name string, p *page) ([]byte, error) {
+	t, ok := v.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
+		return nil, fmt.Errorf("render %s/%s: %w", page, name, err)
+	}
+	return buf.Bytes(), nil
+}
+
 // renderForm renders a page that holds a form: never cached, always with
 // the visitor's CSRF token.
 func (a *application) renderForm(c *fiber.Ctx, status int, view, title, nav, path string, data any) error {

@@ -74,6 +74,9 @@ type LearningService interface {
 	// the user was enrolled before.
 	Enrol(ctx context.Context, userID, courseID int64) (e *Enrolment, created bool, err error)
 	Enrolment(ctx context.Context, userID, courseID int64) (*Enrolment, error)
+	// EnrolmentBySlug returns the enrolment with the keys of the activities
+	// done (DoneKeys), without the counts: what a lesson page needs, in one
+	// query.
 	EnrolmentBySlug(ctx context.Context, userID int64, slug string) (*Enrolment, error)
 	Enrolments(ctx context.Context, userID int64) ([]*Enrolment, error)
 	// DoneKeys returns the activity keys done in an enrolment, with when.

@@ -11,9 +11,10 @@ type Enrolment struct {
 	VersionID    int64
 	Slug         string
 	Title        string
-	LastActivity string // the key of the activity to resume at; "" before the first
-	Done         int    // activities of the version done
-	Total        int    // activities in the version
+	LastActivity string   // the key of the activity to resume at; "" before the first
+	Done         int      // activities of the version done
+	Total        int      // activities in the version
+	DoneKeys     []string // keys of the activities done; set by EnrolmentBySlug only
 	EnrolledAt   time.Time
 	CompletedAt  *time.Time
 }

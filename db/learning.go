@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -133,11 +134,27 @@ func (s *LearningService) Enrolment(ctx context.Context, userID, courseID int64)
 // EnrolmentBySlug returns userID's enrolment in the course with slug, or
 // ENOTFOUND: one query.
 func (s *LearningService) EnrolmentBySlug(ctx context.Context, userID int64, slug string) (*courses.Enrolment, error) {
-	var r enrolmentScan
-	if err := s.enrolments(ctx).Where("e.user_id = ? AND c.slug = ?", userID, slug).Scan(ctx, &r); err != nil {
+	var r struct {
+		enrolmentScan
+		DoneKeys *string `bun:"done_keys"`
+	}
+	agg := "(SELECT group_concat(p.activity_key, ',') FROM activity_progress p WHERE p.enrolment_id = e.id)"
+	if s.db.Kind == Postgres {
+		agg = "(SELECT string_agg(p.activity_key, ',') FROM activity_progress p WHERE p.enrolment_id = e.id)"
+	}
+	err := s.db.NewSelect().TableExpr("enrolments AS e").
+		ColumnExpr("e.id, e.user_id, e.course_id, e.version_id, e.last_activity, e.enrolled_at, e.completed_at").
+		ColumnExpr("c.slug").ColumnExpr(agg+" AS done_keys").
+		Join("JOIN courses c ON c.id = e.course_id").
+		Where("e.user_id = ? AND c.slug = ?", userID, slug).Scan(ctx, &r)
+	if err != nil {
 		return nil, wrap(err, "enrolment")
 	}
-	return r.enrolment(), nil
+	e := r.enrolment()
+	if r.DoneKeys != nil && *r.DoneKeys != "" {
+		e.DoneKeys = strings.Split(*r.DoneKeys, ",") // keys are slugs and a slash: no commas
+	}
+	return e, nil
 }
 
 // Enrolments returns all of userID's enrolments, the latest first: one
