@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"html/template"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,8 +107,8 @@ func (a *application) sendLessonFrame(c *fiber.Ctx, course *courses.Course, step
 		pct = n * 100 / len(steps)
 	}
 	csrf := template.HTMLEscapeString(a.csrfToken(c))
-	buf := bufferPool.Get().(*bytes.Buffer)
-	defer func() { buf.Reset(); bufferPool.Put(buf) }()
+	// Written straight into the response's own (pooled) body buffer.
+	buf := c.Response().BodyWriter()
 	thisDone := done[courses.Key(step.Module.Slug, step.Activity.Slug)]
 	var fill func(parts []framePart)
 	fill = func(parts []framePart) {
@@ -116,11 +117,11 @@ func (a *application) sendLessonFrame(c *fiber.Ctx, course *courses.Course, step
 			switch p.slot {
 			case "":
 			case "csrf":
-				buf.WriteString(csrf)
+				io.WriteString(buf, csrf)
 			case "done":
-				buf.WriteString(strconv.Itoa(n))
+				io.WriteString(buf, strconv.Itoa(n))
 			case "pct":
-				buf.WriteString(strconv.Itoa(pct))
+				io.WriteString(buf, strconv.Itoa(pct))
 			case "donearea":
 				if thisDone {
 					buf.Write(f.doneState)
@@ -137,7 +138,7 @@ func (a *application) sendLessonFrame(c *fiber.Ctx, course *courses.Course, step
 	fill(f.parts)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(bytes.Clone(buf.Bytes()))
+	return nil
 }
 
 // get returns the skeleton for key, rendering it once.

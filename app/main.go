@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Europe/Amsterdam also in images without zoneinfo
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -102,7 +103,11 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, log, stdout, ln)
+		// A server logs every request: buffered, written out four times a
+		// second and when it stops.
+		logs := newBufferedLog(stderr, 250*time.Millisecond)
+		defer logs.Close()
+		return serve(ctx, cfg, newLogger(logs, cfg), stdout, ln)
 	case len(args) == 1 && args[0] == "migrate":
 		d, err := openAndMigrate(ctx, cfg, log)
 		if err != nil {
