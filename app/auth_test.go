@@ -467,6 +467,7 @@ func TestAccessMatrix(t *testing.T) {
 		"POST /api/v1/courses/:slug/enrolment": signed(201), "GET /api/v1/me/enrolments": signed(200),
 		"POST /api/v1/lessons/:id/completion": signed(404), "GET /api/v1/quizzes/:id": signed(404),
 		"POST /api/v1/quizzes/:id/attempts": signed(404),
+		"POST /api/v1/enrolments/:id/completion": trainerOnly(404), "DELETE /api/v1/enrolments/:id/completion": adminOnly(404),
 		// The editor: trainers and admins; a course the caller may not edit
 		// (here: one that does not exist) is 404.
 		"GET /beheer/cursussen": trainerOnly(200), "POST /beheer/cursussen": trainerOnly(400),
@@ -494,7 +495,7 @@ func TestAccessMatrix(t *testing.T) {
 		"/leren/:slug/:module/:activity/toets": "/leren/nieuw-in-de-raad/x/y/toets", "/cursusbestanden/:version/:name": "/cursusbestanden/1/nope.png",
 		"/api/v1/courses/:slug/enrolment": "/api/v1/courses/begroting-lezen-en-beinvloeden/enrolment",
 		"/api/v1/lessons/:id/completion":  "/api/v1/lessons/999999/completion", "/api/v1/quizzes/:id": "/api/v1/quizzes/999999",
-		"/api/v1/quizzes/:id/attempts": "/api/v1/quizzes/999999/attempts"}
+		"/api/v1/quizzes/:id/attempts": "/api/v1/quizzes/999999/attempts", "/api/v1/enrolments/:id/completion": "/api/v1/enrolments/999999/completion"}
 	for route := range a.policies {
 		if path, ok := strings.CutPrefix(route, "GET "); ok && strings.HasPrefix(path, "/beheer/cursussen/:slug") {
 			paths[path] = editorPath(path)

@@ -102,6 +102,9 @@ func (a *application) routes() {
 	a.handle(get, "/beheer/post", admins, a.handleOutbox)
 	a.handle(get, "/beheer/post/:id", admins, a.handleOutboxMail)
 
+	a.enrolmentRoutes() // routes_enrolment.go: keys, learners, sessions, calendars
+	a.dashboardRoutes() // routes_dashboard.go: the learner's dashboard, learning paths
+
 	// JSON API (CONTRACT.md).
 	a.handle(get, "/api/openapi.json", public, a.handleOpenAPI)
 	a.handle(post, "/api/v1/auth/token", public, a.handleAPIToken)
@@ -113,6 +116,8 @@ func (a *application) routes() {
 	a.handle(post, "/api/v1/lessons/:id/completion", signedIn, a.handleAPILessonCompletion)
 	a.handle(get, "/api/v1/quizzes/:id", signedIn, a.handleAPIQuizShow)
 	a.handle(post, "/api/v1/quizzes/:id/attempts", signedIn, a.handleAPIQuizAttempt)
+	a.handle(post, "/api/v1/enrolments/:id/completion", trainers, a.handleAPIManualCompletion)
+	a.handle(fiber.MethodDelete, "/api/v1/enrolments/:id/completion", admins, a.handleAPIUndoCompletion)
 	// Paths without a route reach Fiber's 404 or 405, answered by handleError.
 }
 

@@ -89,4 +89,34 @@ type LearningService interface {
 	Attempts(ctx context.Context, enrolmentID int64, key string) ([]Attempt, error)
 	// ActivityOwner returns the course and version an activity belongs to.
 	ActivityOwner(ctx context.Context, activityID int64) (courseID, versionID int64, err error)
+
+	// EnrolAs enrols someone as r says (by a trainer, with a key, ...).
+	EnrolAs(ctx context.Context, r EnrolRequest) (*Enrolment, bool, error)
+	// EnrolMany enrols a list all or none; association limits it to members.
+	EnrolMany(ctx context.Context, courseID int64, rows []EnrolRow, file string, by int64, source, association string) (int, error)
+	EnrolmentByID(ctx context.Context, id int64) (*Enrolment, error)
+	// CourseEnrolments lists a course's learners, for its trainers.
+	CourseEnrolments(ctx context.Context, courseID int64) ([]Learner, error)
+	// Withdraw takes a learner out of a course, keeping the progress.
+	Withdraw(ctx context.Context, userID, courseID int64) error
+	// CompleteManually completes an enrolment on a trainer's or admin's word.
+	CompleteManually(ctx context.Context, enrolmentID, by int64, reason string) (e *Enrolment, done bool, err error)
+	// UndoCompletion takes a completion back (admins).
+	UndoCompletion(ctx context.Context, enrolmentID int64) error
+
+	CreateKey(ctx context.Context, k *EnrolmentKey, by int64) error
+	Keys(ctx context.Context, courseID int64) ([]EnrolmentKey, error)
+	RevokeKey(ctx context.Context, courseID, keyID int64) error
+	// RedeemKey enrols userID with a key code.
+	RedeemKey(ctx context.Context, userID int64, code string) (*Enrolment, bool, error)
+
+	// Register gives a place at a session, or one on its waiting list.
+	Register(ctx context.Context, userID, courseID int64, key string, m *Meeting) (*Registration, error)
+	// CancelRegistration frees a place; the waiting list moves up.
+	CancelRegistration(ctx context.Context, userID, courseID int64, key string) error
+	Registration(ctx context.Context, userID, courseID int64, key string) (*Registration, error)
+	Registrations(ctx context.Context, courseID int64, key string) ([]Registration, error)
+	UserRegistrations(ctx context.Context, userID int64) ([]Registration, error)
+	// MarkAttendance marks learners (nil: everyone with a place) present.
+	MarkAttendance(ctx context.Context, courseID int64, key string, userIDs []int64, by int64) (int, error)
 }

@@ -17,6 +17,15 @@ type Enrolment struct {
 	DoneKeys     []string // keys of the activities done; set by EnrolmentBySlug only
 	EnrolledAt   time.Time
 	CompletedAt  *time.Time
+
+	Source           string     // how: self, key, trainer, association, path, recertification
+	EnrolledBy       int64      // who enrolled the learner; 0 for themselves
+	Deadline         *time.Time // complete before; nil: no deadline
+	WithdrawnAt      *time.Time // the learner left the course (progress is kept)
+	CompletionKind   string     // rule or manual, once completed
+	CompletionReason string     // for manual completions
+	CompletedBy      int64      // who marked it complete by hand
+	ExpiresAt        *time.Time // when the certificate expires, for courses with a validity
 }
 
 // Progress returns the share of activities done, 0..100, rounded down so

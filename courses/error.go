@@ -170,6 +170,15 @@ const (
 	ProblemNoTrainer        = "problem.no_trainer"
 	ProblemSlugTaken        = "problem.slug_taken"
 	ProblemDraftExists      = "problem.draft_exists"
+	ProblemInPast           = "problem.in_past"
+	ProblemKeyUnknown       = "problem.key_unknown"
+	ProblemKeyRevoked       = "problem.key_revoked"
+	ProblemKeyExpired       = "problem.key_expired"
+	ProblemKeyUsedUp        = "problem.key_used_up"
+	ProblemNoAccount        = "problem.no_account"
+	ProblemNotMember        = "problem.not_member"
+	ProblemNotEnrolled      = "problem.not_enrolled"
+	ProblemSessionOver      = "problem.session_over"
 )
 
 // ProblemKeys lists every problem key, for the catalogue completeness test.
@@ -180,5 +189,5 @@ var ProblemKeys = []string{
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
 	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope, ProblemEndBeforeStart,
-	ProblemFileType, ProblemFileEmpty, ProblemFileTooLarge, ProblemFileDisguised, ProblemFileMissing, ProblemCourseTooLarge, ProblemNoQuestions, ProblemTooMany, ProblemTrueFalse, ProblemTooFewOptions, ProblemNoCorrect, ProblemOneCorrect, ProblemQuizLine, ProblemBadDateTime, ProblemNeedPlace, ProblemBadURL, ProblemSelfPrerequisite, ProblemUnknownCourse, ProblemNotAnswered, ProblemNoAttemptsLeft, ProblemNoTrainer, ProblemSlugTaken, ProblemDraftExists,
+	ProblemFileType, ProblemFileEmpty, ProblemFileTooLarge, ProblemFileDisguised, ProblemFileMissing, ProblemCourseTooLarge, ProblemNoQuestions, ProblemTooMany, ProblemTrueFalse, ProblemTooFewOptions, ProblemNoCorrect, ProblemOneCorrect, ProblemQuizLine, ProblemBadDateTime, ProblemNeedPlace, ProblemBadURL, ProblemSelfPrerequisite, ProblemUnknownCourse, ProblemNotAnswered, ProblemNoAttemptsLeft, ProblemNoTrainer, ProblemSlugTaken, ProblemDraftExists, ProblemInPast, ProblemKeyUnknown, ProblemKeyRevoked, ProblemKeyExpired, ProblemKeyUsedUp, ProblemNoAccount, ProblemNotMember, ProblemNotEnrolled, ProblemSessionOver,
 }

@@ -28,50 +28,11 @@ var memberColumns = []string{"email", "naam", "ambt", "gemeente"}
 // without BOM. Every bad line is reported with its number and field; with
 // problems, the rows that could be read are returned beside the error.
 func ParseMemberCSV(r io.Reader, file string) ([]MemberRow, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 2<<20+1))
+	t, err := openCSV(r, file, memberColumns, 2)
 	if err != nil {
-		return nil, Errorf(EINTERNAL, "read member list: %v", err)
+		return nil, err
 	}
-	var problems []Problem
-	add := func(line int, field, key string, args map[string]any) {
-		problems = append(problems, Problem{File: file, Line: line, Field: field, Key: key, Args: args})
-	}
-	if len(data) > 2<<20 {
-		add(0, "", ProblemTooLarge, map[string]any{"max": 2048})
-		return nil, Invalid("member list too large", problems...)
-	}
-	text := strings.TrimPrefix(string(data), "\uFEFF")
-	first, _, _ := strings.Cut(text, "\n")
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.Comma = ','
-	if strings.Count(first, ";") > strings.Count(first, ",") {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err != nil {
-		add(1, "", ProblemBadCSV, map[string]any{"detail": "header: " + strings.Join(memberColumns, ";")})
-		return nil, Invalid("member list has no header", problems...)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	for _, c := range memberColumns[:2] {
-		if _, ok := col[c]; !ok {
-			add(1, c, ProblemMissingColumn, map[string]any{"columns": strings.Join(memberColumns, ";")})
-		}
-	}
-	if len(problems) > 0 {
-		return nil, Invalid("member list header", problems...)
-	}
-	get := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
+	add, cr, get := t.add, t.reader, t.get
 	var rows []MemberRow
 	seen := map[string]int{}
 	for {
@@ -117,14 +78,76 @@ func ParseMemberCSV(r io.Reader, file string) ([]MemberRow, error) {
 			break
 		}
 	}
-	if len(rows) == 0 && len(problems) == 0 {
+	if len(rows) == 0 && len(t.problems) == 0 {
 		add(2, "", ProblemBadCSV, map[string]any{"detail": "no rows"})
 	}
-	if len(problems) > 0 {
+	if len(t.problems) > 0 {
 		// The rows come back too, so that checks that need the database
 		// (municipalities, taken addresses) can add their problems and the
 		// uploader sees every problem at once.
-		return rows, Invalid("member list has problems", problems...)
+		return rows, Invalid("member list has problems", t.problems...)
 	}
 	return rows, nil
+}
+
+// csvTable is an uploaded CSV file being read: its reader past the
+// header, the column positions and the problems found so far.
+type csvTable struct {
+	file     string
+	reader   *csv.Reader
+	col      map[string]int
+	problems []Problem
+}
+
+func (t *csvTable) add(line int, field, key string, args map[string]any) {
+	t.problems = append(t.problems, Problem{File: t.file, Line: line, Field: field, Key: key, Args: args})
+}
+
+// get returns the trimmed value of column name in rec, "" when absent.
+func (t *csvTable) get(rec []string, name string) string {
+	if i, ok := t.col[name]; ok && i < len(rec) {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// openCSV reads an uploaded list of at most 2 MB: UTF-8 with or without
+// BOM, separated by ";" (as Dutch Excel saves) or ",", with a header line
+// naming columns (in any order); the first required columns must be there.
+func openCSV(r io.Reader, file string, columns []string, required int) (*csvTable, error) {
+	t := &csvTable{file: file, col: map[string]int{}}
+	data, err := io.ReadAll(io.LimitReader(r, 2<<20+1))
+	if err != nil {
+		return nil, Errorf(EINTERNAL, "read %s: %v", file, err)
+	}
+	if len(data) > 2<<20 {
+		t.add(0, "", ProblemTooLarge, map[string]any{"max": 2048})
+		return nil, Invalid("list too large", t.problems...)
+	}
+	text := strings.TrimPrefix(string(data), "\uFEFF")
+	first, _, _ := strings.Cut(text, "\n")
+	t.reader = csv.NewReader(strings.NewReader(text))
+	t.reader.Comma = ','
+	if strings.Count(first, ";") > strings.Count(first, ",") {
+		t.reader.Comma = ';'
+	}
+	t.reader.FieldsPerRecord = -1
+	t.reader.TrimLeadingSpace = true
+	header, err := t.reader.Read()
+	if err != nil {
+		t.add(1, "", ProblemBadCSV, map[string]any{"detail": "header: " + strings.Join(columns, ";")})
+		return nil, Invalid("list has no header", t.problems...)
+	}
+	for i, h := range header {
+		t.col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range columns[:required] {
+		if _, ok := t.col[c]; !ok {
+			t.add(1, c, ProblemMissingColumn, map[string]any{"columns": strings.Join(columns, ";")})
+		}
+	}
+	if len(t.problems) > 0 {
+		return nil, Invalid("list header", t.problems...)
+	}
+	return t, nil
 }

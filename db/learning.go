@@ -26,6 +26,9 @@ type enrolmentRow struct {
 	EnrolledAt   time.Time  `bun:"enrolled_at"`
 	UpdatedAt    time.Time  `bun:"updated_at"`
 	CompletedAt  *time.Time `bun:"completed_at"`
+	Source       string     `bun:"source"`
+	EnrolledBy   *int64     `bun:"enrolled_by"`
+	Deadline     *time.Time `bun:"deadline"`
 }
 
 type progressRow struct {
@@ -53,6 +56,7 @@ type attemptRow struct {
 // LearningService stores who takes which course and how far they are.
 type LearningService struct {
 	db      *DB
+	jobs    JobInserter // nil: no background jobs (tests, commands)
 	prepare sync.Once
 	stmt    *sql.Stmt // enrolmentBySlugSQL on SQLite
 	stmtErr error
@@ -63,31 +67,10 @@ var _ courses.LearningService = (*LearningService)(nil)
 // NewLearningService returns the learning records stored in db.
 func NewLearningService(db *DB) *LearningService { return &LearningService{db: db} }
 
-// Enrol enrols userID in the published version of the course. Enrolling
-// twice is harmless: created tells whether this call enrolled. The unique
-// (user, course) constraint decides races, not a read before the write.
+// Enrol enrols userID in the published version of the course by their own
+// choice (see EnrolAs).
 func (s *LearningService) Enrol(ctx context.Context, userID, courseID int64) (e *courses.Enrolment, created bool, err error) {
-	now := s.db.Now().UTC()
-	err = s.db.inTx(ctx, func(tx bun.Tx) error {
-		var versionID int64
-		if err := tx.NewSelect().Model((*versionRow)(nil)).Column("id").
-			Where("course_id = ? AND state = ?", courseID, courses.StatePublished).Scan(ctx, &versionID); err != nil {
-			return wrap(err, "published version")
-		}
-		row := enrolmentRow{UserID: userID, CourseID: courseID, VersionID: versionID, EnrolledAt: now, UpdatedAt: now}
-		res, err := tx.NewInsert().Model(&row).On("CONFLICT (user_id, course_id) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return wrap(err, "enrol")
-		}
-		n, _ := res.RowsAffected()
-		created = n == 1
-		return nil
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	e, err = s.Enrolment(ctx, userID, courseID)
-	return e, created, err
+	return s.EnrolAs(ctx, courses.EnrolRequest{UserID: userID, CourseID: courseID, Source: courses.SourceSelf})
 }
 
 // enrolmentColumns selects an enrolment with its course, and its progress
@@ -95,6 +78,7 @@ func (s *LearningService) Enrol(ctx context.Context, userID, courseID int64) (e 
 func (s *LearningService) enrolments(ctx context.Context) *bun.SelectQuery {
 	return s.db.NewSelect().TableExpr("enrolments AS e").
 		ColumnExpr("e.id, e.user_id, e.course_id, e.version_id, e.last_activity, e.enrolled_at, e.completed_at").
+		ColumnExpr("e.source, e.enrolled_by, e.deadline, e.withdrawn_at, e.completion_kind, e.completion_reason, e.completed_by, e.expires_at").
 		ColumnExpr("c.slug, v.title").
 		ColumnExpr(`(SELECT COUNT(*) FROM activities a JOIN version_modules m ON m.id = a.module_id
 			WHERE m.version_id = e.version_id) AS total`).
@@ -113,6 +97,14 @@ type enrolmentScan struct {
 	LastActivity string     `bun:"last_activity"`
 	EnrolledAt   time.Time  `bun:"enrolled_at"`
 	CompletedAt  *time.Time `bun:"completed_at"`
+	Source       string     `bun:"source"`
+	EnrolledBy   *int64     `bun:"enrolled_by"`
+	Deadline     *time.Time `bun:"deadline"`
+	WithdrawnAt  *time.Time `bun:"withdrawn_at"`
+	Kind         string     `bun:"completion_kind"`
+	Reason       string     `bun:"completion_reason"`
+	CompletedBy  *int64     `bun:"completed_by"`
+	ExpiresAt    *time.Time `bun:"expires_at"`
 	Slug         string     `bun:"slug"`
 	Title        string     `bun:"title"`
 	Total        int        `bun:"total"`
@@ -123,11 +115,23 @@ func (r *enrolmentScan) enrolment() *courses.Enrolment {
 	e := &courses.Enrolment{ID: r.ID, UserID: r.UserID, CourseID: r.CourseID, VersionID: r.VersionID,
 		Slug: r.Slug, Title: r.Title, LastActivity: r.LastActivity, Done: r.Done, Total: r.Total,
 		EnrolledAt: r.EnrolledAt.UTC()}
-	if r.CompletedAt != nil {
-		t := r.CompletedAt.UTC()
-		e.CompletedAt = &t
+	e.CompletedAt, e.Deadline, e.WithdrawnAt, e.ExpiresAt = utcPtr(r.CompletedAt), utcPtr(r.Deadline), utcPtr(r.WithdrawnAt), utcPtr(r.ExpiresAt)
+	e.Source, e.CompletionKind, e.CompletionReason = r.Source, r.Kind, r.Reason
+	if r.EnrolledBy != nil {
+		e.EnrolledBy = *r.EnrolledBy
+	}
+	if r.CompletedBy != nil {
+		e.CompletedBy = *r.CompletedBy
 	}
 	return e
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // Enrolment returns userID's enrolment in the course, or ENOTFOUND.
@@ -146,7 +150,7 @@ func (s *LearningService) Enrolment(ctx context.Context, userID, courseID int64)
 const enrolmentBySlugSQL = `SELECT e.id, e.user_id, e.course_id, e.version_id, e.last_activity, e.enrolled_at,
 	e.completed_at, c.slug, (SELECT %s FROM activity_progress AS p WHERE p.enrolment_id = e.id)
 FROM enrolments AS e JOIN courses AS c ON c.id = e.course_id
-WHERE e.user_id = $1 AND c.slug = $2`
+WHERE e.user_id = $1 AND c.slug = $2 AND e.withdrawn_at IS NULL`
 
 // EnrolmentBySlug returns userID's enrolment in the course with slug, with
 // the keys of the activities done (and no counts), or ENOTFOUND: one query.
@@ -189,7 +193,7 @@ func (s *LearningService) EnrolmentBySlug(ctx context.Context, userID int64, slu
 // query.
 func (s *LearningService) Enrolments(ctx context.Context, userID int64) ([]*courses.Enrolment, error) {
 	var rows []enrolmentScan
-	if err := s.enrolments(ctx).Where("e.user_id = ?", userID).OrderExpr("e.enrolled_at DESC, e.id DESC").Scan(ctx, &rows); err != nil {
+	if err := s.enrolments(ctx).Where("e.user_id = ? AND e.withdrawn_at IS NULL", userID).OrderExpr("e.enrolled_at DESC, e.id DESC").Scan(ctx, &rows); err != nil {
 		return nil, wrap(err, "enrolments")
 	}
 	out := make([]*courses.Enrolment, len(rows))
@@ -216,9 +220,20 @@ func (s *LearningService) DoneKeys(ctx context.Context, enrolmentID int64) (map[
 // first completion's time stays, whatever arrives later or at once.
 func (s *LearningService) CompleteActivity(ctx context.Context, enrolmentID int64, key string) error {
 	now := s.db.Now().UTC()
-	_, err := s.db.NewInsert().Model(&progressRow{EnrolmentID: enrolmentID, ActivityKey: key, CompletedAt: now}).
-		On("CONFLICT (enrolment_id, activity_key) DO NOTHING").Exec(ctx)
-	return wrap(err, "complete activity")
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		return s.recordDone(ctx, tx, enrolmentID, key, now)
+	})
+}
+
+// recordDone records an activity done (the first time counts) and then
+// applies the course's completion rule, all in the caller's transaction.
+func (s *LearningService) recordDone(ctx context.Context, tx bun.Tx, enrolmentID int64, key string, now time.Time) error {
+	if _, err := tx.NewInsert().Model(&progressRow{EnrolmentID: enrolmentID, ActivityKey: key, CompletedAt: now}).
+		On("CONFLICT (enrolment_id, activity_key) DO NOTHING").Exec(ctx); err != nil {
+		return wrap(err, "complete activity")
+	}
+	_, err := s.completeByRule(ctx, tx, enrolmentID, now)
+	return err
 }
 
 // SetLastActivity remembers where the learner is, to resume there.
@@ -269,9 +284,7 @@ func (s *LearningService) SubmitAttempt(ctx context.Context, enrolmentID int64, 
 			return wrap(err, "save attempt")
 		}
 		if passed {
-			_, err := tx.NewInsert().Model(&progressRow{EnrolmentID: enrolmentID, ActivityKey: key, CompletedAt: now}).
-				On("CONFLICT (enrolment_id, activity_key) DO NOTHING").Exec(ctx)
-			return wrap(err, "quiz done")
+			return s.recordDone(ctx, tx, enrolmentID, key, now)
 		}
 		return nil
 	})
