@@ -466,7 +466,7 @@ func TestAccessMatrix(t *testing.T) {
 		"POST /leren/:slug/:module/:activity/toets": signed(404), "GET /cursusbestanden/:version/:name": signed(404),
 		"POST /api/v1/courses/:slug/enrolment": signed(201), "GET /api/v1/me/enrolments": signed(200),
 		"POST /api/v1/lessons/:id/completion": signed(404), "GET /api/v1/quizzes/:id": signed(404),
-		"POST /api/v1/quizzes/:id/attempts": signed(404),
+		"POST /api/v1/quizzes/:id/attempts":      signed(404),
 		"POST /api/v1/enrolments/:id/completion": trainerOnly(404), "DELETE /api/v1/enrolments/:id/completion": adminOnly(404),
 		// The editor: trainers and admins; a course the caller may not edit
 		// (here: one that does not exist) is 404.
