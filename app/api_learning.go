@@ -89,7 +89,7 @@ func (a *application) activityForLearner(c *fiber.Ctx) (*courses.Enrolment, cour
 	if e.VersionID != versionID {
 		return nil, courses.Step{}, courses.Errorf(courses.ECONFLICT, "activity %d belongs to another version than the enrolment's", id)
 	}
-	course, err := a.courses.CourseVersion(ctx, versionID)
+	course, err := a.versions.get(ctx, versionID)
 	if err != nil {
 		return nil, courses.Step{}, err
 	}

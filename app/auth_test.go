@@ -468,6 +468,40 @@ func TestAccessMatrix(t *testing.T) {
 		"POST /api/v1/lessons/:id/completion": signed(404), "GET /api/v1/quizzes/:id": signed(404),
 		"POST /api/v1/quizzes/:id/attempts":      signed(404),
 		"POST /api/v1/enrolments/:id/completion": trainerOnly(404), "DELETE /api/v1/enrolments/:id/completion": adminOnly(404),
+		// The learner's dashboard and the learning paths.
+		"GET /mijn-leren": signed(200), "GET /leerpaden": ok(200), "GET /leerpaden/:slug": ok(200),
+		"POST /leerpaden/:slug/inschrijven": signed(404),
+		// Enrolment keys, learners, sessions (trainers of the course and
+		// admins): 404 for a course that does not exist. Undoing a
+		// completion is for admins, but its route lets trainers through so
+		// that other trainers' courses stay 404 (TestEditorOwnership); the
+		// handler answers a course's own trainer 403.
+		"GET /beheer/cursussen/:slug/sleutels": trainerOnly(404), "POST /beheer/cursussen/:slug/sleutels": trainerOnly(404),
+		"POST /beheer/cursussen/:slug/sleutels/:id/intrekken": trainerOnly(404),
+		"GET /beheer/cursussen/:slug/cursisten":               trainerOnly(404), "POST /beheer/cursussen/:slug/cursisten": trainerOnly(404),
+		"POST /beheer/cursussen/:slug/cursisten/lijst":                              trainerOnly(404),
+		"POST /beheer/cursussen/:slug/cursisten/:enrolment/uitschrijven":            trainerOnly(404),
+		"POST /beheer/cursussen/:slug/cursisten/:enrolment/voltooien":               trainerOnly(404),
+		"POST /beheer/cursussen/:slug/cursisten/:enrolment/voltooiing-intrekken":    trainerOnly(404),
+		"GET /beheer/cursussen/:slug/bijeenkomsten/:module/:activity":               trainerOnly(404),
+		"POST /beheer/cursussen/:slug/bijeenkomsten/:module/:activity/aanwezigheid": trainerOnly(404),
+		// Redeeming a code: an empty code is refused (400).
+		"GET /inschrijven": signed(200), "POST /inschrijven": signed(400),
+		// Association admins enrol their own members; others do not see the
+		// association (404); an admin's empty form is 400.
+		"GET /vereniging/:slug/inschrijven":  {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 200},
+		"POST /vereniging/:slug/inschrijven": {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
+		// A learner leaves a course they follow: nobody follows bestaat-niet.
+		"POST /leren/:slug/uitschrijven": signed(404),
+		// Session registration: activities that do not exist are 404.
+		"GET /leren/:slug/:module/:activity/aanmelden": signed(404), "POST /leren/:slug/:module/:activity/aanmelden": signed(404),
+		"POST /leren/:slug/:module/:activity/afmelden": signed(404),
+		// Calendars: the public feed of a session that does not exist; the
+		// learner's calendar link page, making a link (shown once: 200) and
+		// stopping it; an unknown feed token.
+		"GET /cursussen/:slug/bijeenkomsten/:module/:activity.ics": ok(404),
+		"GET /agenda": signed(200), "POST /agenda": signed(200), "POST /agenda/intrekken": signed(303),
+		"GET /agenda/:token.ics": ok(404),
 		// The editor: trainers and admins; a course the caller may not edit
 		// (here: one that does not exist) is 404.
 		"GET /beheer/cursussen": trainerOnly(200), "POST /beheer/cursussen": trainerOnly(400),
@@ -495,7 +529,25 @@ func TestAccessMatrix(t *testing.T) {
 		"/leren/:slug/:module/:activity/toets": "/leren/nieuw-in-de-raad/x/y/toets", "/cursusbestanden/:version/:name": "/cursusbestanden/1/nope.png",
 		"/api/v1/courses/:slug/enrolment": "/api/v1/courses/begroting-lezen-en-beinvloeden/enrolment",
 		"/api/v1/lessons/:id/completion":  "/api/v1/lessons/999999/completion", "/api/v1/quizzes/:id": "/api/v1/quizzes/999999",
-		"/api/v1/quizzes/:id/attempts": "/api/v1/quizzes/999999/attempts", "/api/v1/enrolments/:id/completion": "/api/v1/enrolments/999999/completion"}
+		"/api/v1/quizzes/:id/attempts": "/api/v1/quizzes/999999/attempts", "/api/v1/enrolments/:id/completion": "/api/v1/enrolments/999999/completion",
+		"/leerpaden/:slug": "/leerpaden/inwerkprogramma-raadsleden-2026", "/leerpaden/:slug/inschrijven": "/leerpaden/bestaat-niet/inschrijven",
+		"/beheer/cursussen/:slug/sleutels":                                     "/beheer/cursussen/bestaat-niet/sleutels",
+		"/beheer/cursussen/:slug/sleutels/:id/intrekken":                       "/beheer/cursussen/bestaat-niet/sleutels/999999/intrekken",
+		"/beheer/cursussen/:slug/cursisten":                                    "/beheer/cursussen/bestaat-niet/cursisten",
+		"/beheer/cursussen/:slug/cursisten/lijst":                              "/beheer/cursussen/bestaat-niet/cursisten/lijst",
+		"/beheer/cursussen/:slug/cursisten/:enrolment/uitschrijven":            "/beheer/cursussen/bestaat-niet/cursisten/999999/uitschrijven",
+		"/beheer/cursussen/:slug/cursisten/:enrolment/voltooien":               "/beheer/cursussen/bestaat-niet/cursisten/999999/voltooien",
+		"/beheer/cursussen/:slug/cursisten/:enrolment/voltooiing-intrekken":    "/beheer/cursussen/bestaat-niet/cursisten/999999/voltooiing-intrekken",
+		"/beheer/cursussen/:slug/bijeenkomsten/:module/:activity":              "/beheer/cursussen/bestaat-niet/bijeenkomsten/x/y",
+		"/beheer/cursussen/:slug/bijeenkomsten/:module/:activity/aanwezigheid": "/beheer/cursussen/bestaat-niet/bijeenkomsten/x/y/aanwezigheid",
+		"/inschrijven":                                         "/inschrijven",
+		"/vereniging/:slug/inschrijven":                        "/vereniging/nvvr/inschrijven",
+		"/leren/:slug/uitschrijven":                            "/leren/bestaat-niet/uitschrijven",
+		"/leren/:slug/:module/:activity/aanmelden":             "/leren/nieuw-in-de-raad/x/y/aanmelden",
+		"/leren/:slug/:module/:activity/afmelden":              "/leren/nieuw-in-de-raad/x/y/afmelden",
+		"/cursussen/:slug/bijeenkomsten/:module/:activity.ics": "/cursussen/nieuw-in-de-raad/bijeenkomsten/x/y.ics",
+		"/agenda": "/agenda", "/agenda/intrekken": "/agenda/intrekken",
+		"/agenda/:token.ics": "/agenda/onzin.ics"}
 	for route := range a.policies {
 		if path, ok := strings.CutPrefix(route, "GET "); ok && strings.HasPrefix(path, "/beheer/cursussen/:slug") {
 			paths[path] = editorPath(path)
@@ -546,6 +598,6 @@ func TestAccessMatrix(t *testing.T) {
 
 // editorPath fills in an editor route for a course that does not exist.
 func editorPath(route string) string {
-	r := strings.NewReplacer(":slug", "bestaat-niet", ":id", "999999", ":module", "x", ":activity", "y")
+	r := strings.NewReplacer(":slug", "bestaat-niet", ":id", "999999", ":enrolment", "999999", ":module", "x", ":activity", "y")
 	return r.Replace(route)
 }

@@ -62,7 +62,7 @@ func TestJourneyInviteAcceptTwoFactor(t *testing.T) {
 				chromedp.SendKeys(chromedp.CSS("#password"), testPassword+kb.Enter))
 			checkAxe(t, tab, axeSource)
 			code, _ := totpCodeAfter(t, tab, adminSecret, 0)
-			submit(t, tab, http.StatusOK, "/account", chromedp.SendKeys(chromedp.CSS("#code"), code+kb.Enter))
+			submit(t, tab, http.StatusOK, "/mijn-leren", chromedp.SendKeys(chromedp.CSS("#code"), code+kb.Enter))
 		}},
 		{"admin-invites", func(t *testing.T) {
 			submit(t, tab, http.StatusOK, "/beheer/gebruikers", chromedp.Click(chromedp.CSS(`nav.rz-nav a[href="/beheer/gebruikers"]`)))
@@ -145,14 +145,14 @@ func TestJourneyInviteAcceptTwoFactor(t *testing.T) {
 		}},
 		{"invitee-signs-in-with-recovery-code", func(t *testing.T) {
 			signOutAndIn(t, tab, email, password)
-			submit(t, tab, http.StatusOK, "/account", chromedp.SendKeys(chromedp.CSS("#code"), recoveryCodes[0]+kb.Enter))
+			submit(t, tab, http.StatusOK, "/mijn-leren", chromedp.SendKeys(chromedp.CSS("#code"), recoveryCodes[0]+kb.Enter))
 		}},
 		{"invitee-signs-in-with-new-code", func(t *testing.T) {
 			signOutAndIn(t, tab, email, password)
 			// The code used to switch two-step sign-in on works only once:
 			// wait for the app to show the next one.
 			code, _ := totpCodeAfter(t, tab, secret, enabledStep)
-			submit(t, tab, http.StatusOK, "/account", chromedp.SendKeys(chromedp.CSS("#code"), code+kb.Enter))
+			submit(t, tab, http.StatusOK, "/mijn-leren", chromedp.SendKeys(chromedp.CSS("#code"), code+kb.Enter))
 		}},
 		{"invitee-signs-out", func(t *testing.T) {
 			submit(t, tab, http.StatusOK, "/", chromedp.Click(chromedp.CSS("form.rz-signout button")))

@@ -457,7 +457,7 @@ func (a *application) handleCourseFile(c *fiber.Ctx) error {
 		return courses.Errorf(courses.ENOTFOUND, "no such file")
 	}
 	ctx := c.UserContext()
-	course, err := a.courses.CourseVersion(ctx, versionID)
+	course, err := a.versions.get(ctx, versionID)
 	if err != nil {
 		return err
 	}

@@ -148,6 +148,10 @@ func openAndMigrate(ctx context.Context, cfg *Config, log *slog.Logger) (*db.DB,
 	if len(applied) > 0 {
 		log.Info("migrations applied", "migrations", applied)
 	}
+	if err := d.MigrateJobs(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if err := loadReferenceData(ctx, d, log); err != nil {
 		d.Close()
 		return nil, err

@@ -124,7 +124,7 @@ func (a *application) routes() {
 // handleRobots lets search engines index the public catalogue only.
 func handleRobots(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
-	return c.SendString("User-agent: *\nAllow: /$\nAllow: /cursussen\nAllow: /toegankelijkheid\nDisallow: /\n")
+	return c.SendString("User-agent: *\nAllow: /$\nAllow: /cursussen\nAllow: /leerpaden\nAllow: /toegankelijkheid\nDisallow: /\n")
 }
 
 // handleFavicon redirects to the fingerprinted SVG icon.

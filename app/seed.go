@@ -32,6 +32,9 @@ func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout i
 		}
 		log.Info("catalogue loaded", "courses", len(list))
 	}
+	if err := seedPaths(ctx, d, log); err != nil {
+		return err
+	}
 
 	if !cfg.Demo {
 		return nil

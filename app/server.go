@@ -26,6 +26,7 @@ type application struct {
 	learning courses.LearningService
 	versions *versionCache // frozen course versions, for lesson pages
 	frames   *frameCache   // rendered lesson page skeletons; nil renders every page whole
+	jobs     *db.Jobs      // background jobs: inserted from the start, worked while serve runs
 	catalog  *Catalog
 	views    *views
 	assets   *assets
@@ -64,9 +65,10 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	if err != nil {
 		return nil, fmt.Errorf("openapi document: %w", err)
 	}
+	learning := db.NewLearningService(d)
 	a := &application{
 		cfg: cfg, log: log, db: d,
-		courses: db.NewCourseService(d), editor: db.NewCourseService(d), learning: db.NewLearningService(d),
+		courses: db.NewCourseService(d), editor: db.NewCourseService(d), learning: learning,
 		versions: newVersionCache(db.NewCourseService(d).CourseVersion), frames: newFrameCache(),
 		catalog: catalog, views: views, assets: assets,
 		pages:            newPageCache(30 * time.Second),
@@ -84,6 +86,10 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	}
 	a.mailer = &mailer{outbox: a.outbox, smtp: cfg.SMTP, from: cfg.MailFrom, log: log, interval: 10 * time.Second,
 		wake: make(chan struct{}, 1), now: time.Now}
+	if a.jobs, err = newJobs(a, db.JobsOptions{}); err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	learning.SetJobs(a.jobs)
 	a.auth = &authenticator{users: a.users, sessions: a.sessions, limiter: db.NewRateLimiter(d), audit: a.audit,
 		keys: keys, issuer: cfg.BaseURL.String(), now: time.Now,
 		dummyHash: sync.OnceValue(func() string { h, _ := hashPassword(randomToken()); return h })}
@@ -117,6 +123,17 @@ func proxyHeader(cfg *Config) string {
 // serve listens on ln until ctx ends, then stops accepting connections,
 // lets in-flight requests finish within the shutdown timeout and returns.
 func (a *application) serve(ctx context.Context, ln net.Listener) error {
+	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := a.jobs.Stop(stopCtx); err != nil {
+			a.log.Error("stop jobs", "error", err.Error())
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))

@@ -19,7 +19,7 @@ type signInForm struct {
 
 // handleSignInShow shows the sign-in form.
 func (a *application) handleSignInShow(c *fiber.Ctx) error {
-	back := localPath(c.Query("terug", "/account"))
+	back := localPath(c.Query("terug", "/mijn-leren"))
 	if userFrom(c) != nil {
 		return c.Redirect(back, fiber.StatusSeeOther)
 	}
@@ -36,7 +36,7 @@ func (a *application) renderSignIn(c *fiber.Ctx, status int, form signInForm) er
 func (a *application) handleSignIn(c *fiber.Ctx) error {
 	form := signInForm{Email: strings.Clone(c.FormValue("email")), Back: localPath(c.FormValue("terug"))}
 	if form.Back == "/" {
-		form.Back = "/account"
+		form.Back = "/mijn-leren"
 	}
 	r, err := a.auth.signIn(c.UserContext(), form.Email, c.FormValue("password"), "", strings.Clone(c.IP()),
 		courses.SessionBrowser, requestIDFrom(c))
@@ -171,7 +171,7 @@ func (a *application) handleCodeShow(c *fiber.Ctx) error {
 		return c.Redirect("/inloggen", fiber.StatusSeeOther)
 	}
 	return a.renderForm(c, fiber.StatusOK, "signin-code", a.localeFrom(c).T("code.title"), "signin", "/inloggen/code",
-		codeForm{Back: localPath(c.Query("terug", "/account"))})
+		codeForm{Back: localPath(c.Query("terug", "/mijn-leren"))})
 }
 
 // handleCode checks the code and starts the session.
@@ -202,7 +202,7 @@ func (a *application) handleCode(c *fiber.Ctx) error {
 	a.clearCookie(c, "rz_2fa")
 	a.setSessionCookies(c, r)
 	if form.Back == "/" {
-		form.Back = "/account"
+		form.Back = "/mijn-leren"
 	}
 	return c.Redirect(form.Back, fiber.StatusSeeOther)
 }

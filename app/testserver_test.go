@@ -57,6 +57,7 @@ func newTestApp(t testing.TB, kind db.Kind) *application {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.jobs.Close)
 	return a
 }
 

@@ -324,7 +324,9 @@ func (s *LearningService) RedeemKey(ctx context.Context, userID int64, code stri
 	var k keyRow
 	var created bool
 	err := s.db.inTx(ctx, func(tx bun.Tx) error {
-		err := tx.NewSelect().Model(&k).Where("code = ?", courses.NormalizeKeyCode(code)).Scan(ctx)
+		// Locked: one redemption of a key at a time (PostgreSQL), so that a
+		// learner's double submit uses one place.
+		err := forUpdate(tx.NewSelect().Model(&k).Where("code = ?", courses.NormalizeKeyCode(code)), tx).Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
 			return refuse(courses.ProblemKeyUnknown, nil)
 		}

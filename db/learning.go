@@ -228,6 +228,12 @@ func (s *LearningService) CompleteActivity(ctx context.Context, enrolmentID int6
 // recordDone records an activity done (the first time counts) and then
 // applies the course's completion rule, all in the caller's transaction.
 func (s *LearningService) recordDone(ctx context.Context, tx bun.Tx, enrolmentID int64, key string, now time.Time) error {
+	// The enrolment row is locked first, so that two last activities done
+	// at once cannot each miss the other's row and leave it incomplete.
+	var id int64
+	if err := forUpdate(tx.NewSelect().Model((*enrolmentRow)(nil)).Column("id").Where("id = ?", enrolmentID), tx).Scan(ctx, &id); err != nil {
+		return wrap(err, "lock enrolment")
+	}
 	if _, err := tx.NewInsert().Model(&progressRow{EnrolmentID: enrolmentID, ActivityKey: key, CompletedAt: now}).
 		On("CONFLICT (enrolment_id, activity_key) DO NOTHING").Exec(ctx); err != nil {
 		return wrap(err, "complete activity")

@@ -54,8 +54,10 @@ func (s *LearningService) Register(ctx context.Context, userID, courseID int64, 
 		if n == 0 {
 			return courses.Invalid("not enrolled", courses.Problem{Key: courses.ProblemNotEnrolled})
 		}
+		// The capacity is that of the published version (a new version may
+		// change it); places freed by a larger one go to the waiting list.
 		if _, err := tx.NewInsert().Model(&seatRow{CourseID: courseID, ActivityKey: key, Capacity: m.Capacity}).
-			On("CONFLICT (course_id, activity_key) DO NOTHING").Exec(ctx); err != nil {
+			On("CONFLICT (course_id, activity_key) DO UPDATE").Set("capacity = EXCLUDED.capacity").Exec(ctx); err != nil {
 			return wrap(err, "seats")
 		}
 		var r registrationRow
@@ -164,7 +166,11 @@ func (s *LearningService) promote(ctx context.Context, tx bun.Tx, courseID int64
 		Where("id = ?", next.ID).Exec(ctx); err != nil {
 		return wrap(err, "promote")
 	}
-	return s.schedule(ctx, tx, courses.WaitlistPromotionJob{RegistrationID: next.ID}, time.Time{})
+	if err := s.schedule(ctx, tx, courses.WaitlistPromotionJob{RegistrationID: next.ID}, time.Time{}); err != nil {
+		return err
+	}
+	// The reminder's worker waits until a day before the session.
+	return s.schedule(ctx, tx, courses.SessionReminderJob{RegistrationID: next.ID}, time.Time{})
 }
 
 // registrationQuery selects registrations with the learner's name and the
