@@ -278,7 +278,10 @@ func (s *LearningService) CreateKey(ctx context.Context, k *courses.EnrolmentKey
 	}
 	for range 5 { // a clash of 60-bit codes is all but impossible; retry anyway
 		row := keyRow{CourseID: k.CourseID, Code: courses.NewKeyCode(), Label: k.Label, Deadline: k.Deadline,
-			ExpiresAt: k.ExpiresAt.UTC(), MaxUses: k.MaxUses, CreatedBy: &by, CreatedAt: now}
+			ExpiresAt: k.ExpiresAt.UTC(), MaxUses: k.MaxUses, CreatedAt: now}
+		if by != 0 {
+			row.CreatedBy = &by
+		}
 		_, err := s.db.NewInsert().Model(&row).Returning("id").Exec(ctx)
 		if courses.ErrorCode(wrap(err, "")) == courses.ECONFLICT {
 			continue
