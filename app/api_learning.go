@@ -78,27 +78,37 @@ func (a *application) activityForLearner(c *fiber.Ctx) (*courses.Enrolment, cour
 		return nil, courses.Step{}, courses.Errorf(courses.ENOTFOUND, "bad id %q", c.Params("id"))
 	}
 	ctx := c.UserContext()
-	courseID, versionID, err := a.learning.ActivityOwner(ctx, id)
+	_, versionID, err := a.learning.ActivityOwner(ctx, id)
 	if err != nil {
 		return nil, courses.Step{}, err
 	}
-	e, err := a.learning.Enrolment(ctx, userFrom(c).ID, courseID)
+	course, err := a.versions.get(ctx, versionID)
+	if err != nil {
+		return nil, courses.Step{}, err
+	}
+	// The light enrolment query (prepared, with the keys done): progress
+	// is counted here against the cached version.
+	e, err := a.learning.EnrolmentBySlug(ctx, userFrom(c).ID, course.Slug)
 	if err != nil {
 		return nil, courses.Step{}, err
 	}
 	if e.VersionID != versionID {
 		return nil, courses.Step{}, courses.Errorf(courses.ECONFLICT, "activity %d belongs to another version than the enrolment's", id)
 	}
-	course, err := a.versions.get(ctx, versionID)
-	if err != nil {
-		return nil, courses.Step{}, err
-	}
 	for _, s := range course.Activities() {
 		if s.Activity.ID == id {
+			countProgress(e, course)
 			return e, s, nil
 		}
 	}
 	return nil, courses.Step{}, courses.Errorf(courses.ENOTFOUND, "no activity %d", id)
+}
+
+// countProgress fills in Done and Total of an enrolment from its done keys.
+func countProgress(e *courses.Enrolment, course *courses.Course) {
+	steps := course.Activities()
+	_, e.Done = doneIn(steps, e.DoneKeys)
+	e.Total = len(steps)
 }
 
 // apiCompletion answers a lesson completion.
@@ -123,9 +133,15 @@ func (a *application) handleAPILessonCompletion(c *fiber.Ctx) error {
 	if err := a.learning.CompleteActivity(ctx, e.ID, courses.Key(step.Module.Slug, step.Activity.Slug)); err != nil {
 		return err
 	}
-	if e, err = a.learning.Enrolment(ctx, e.UserID, e.CourseID); err != nil {
+	if e, err = a.learning.EnrolmentBySlug(ctx, e.UserID, e.Slug); err != nil {
 		return err
 	}
+	course, err := a.versions.get(ctx, e.VersionID)
+	if err != nil {
+		return err
+	}
+	countProgress(e, course)
+	e.Title = course.Title
 	return c.JSON(apiCompletion{Lesson: step.Activity.ID, Completed: true, Enrolment: toAPIEnrolment(e)})
 }
 
