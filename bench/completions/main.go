@@ -120,7 +120,6 @@ type options struct {
 	course     string
 	setupConc  int
 	seed       uint64
-	keepData   bool
 }
 
 func main() {
@@ -1038,11 +1037,6 @@ type checkResult struct {
 	answerConflicts int // answers that disagreed on completed_at, or showed completion early / taken back
 	apiMismatch     int // GET /api/v1/me/enrolments disagreeing with the answers or the rows
 	notes           []string
-}
-
-func (c *checkResult) ok() bool {
-	return c.missing == 0 && c.extra == 0 && c.rows == c.pairs && c.quizRows == c.learners && c.completed == c.wantCompleted &&
-		c.wrongCompleted == 0 && c.notCompleted == 0 && c.timeMismatch == 0 && c.answerConflicts == 0 && c.apiMismatch == 0
 }
 
 func (c *checkResult) note(format string, args ...any) {
