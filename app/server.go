@@ -122,13 +122,19 @@ func proxyHeader(cfg *Config) string {
 
 // serve listens on ln until ctx ends, then stops accepting connections,
 // lets in-flight requests finish within the shutdown timeout and returns.
+// jobsStopTimeout bounds how long a stopping server waits for running jobs.
+const jobsStopTimeout = 3 * time.Second
+
 func (a *application) serve(ctx context.Context, ln net.Listener) error {
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return err
 	}
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+		// Jobs still running after 3 s are cancelled and retried later by
+		// River, so that HTTP's shutdown timeout plus this stays within
+		// fly.toml's kill_timeout.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobsStopTimeout)
 		defer cancel()
 		if err := a.jobs.Stop(stopCtx); err != nil {
 			a.log.Error("stop jobs", "error", err.Error())
