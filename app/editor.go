@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/url"
@@ -382,54 +383,39 @@ func idParam(c *fiber.Ctx, name string) (int64, error) {
 
 // handleModuleDelete removes a module from the draft.
 func (a *application) handleModuleDelete(c *fiber.Ctx) error {
-	draft, err := a.editorDraft(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.editor.DeleteModule(c.UserContext(), draft.VersionID, id); err != nil {
-		return err
-	}
-	return a.backToCourse(c, draft.Slug, "verwijderd")
+	return a.draftItem(c, a.editor.DeleteModule, func(slug string, _ int64) string {
+		return "/beheer/cursussen/" + slug + "?opgeslagen=verwijderd"
+	})
 }
 
 // handleModuleMove moves a module up or down (form field "richting").
 func (a *application) handleModuleMove(c *fiber.Ctx) error {
-	draft, err := a.editorDraft(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.editor.MoveModule(c.UserContext(), draft.VersionID, id, c.FormValue("richting") == "omhoog"); err != nil {
-		return err
-	}
-	return c.Redirect("/beheer/cursussen/"+draft.Slug+"#module-"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	up := c.FormValue("richting") == "omhoog"
+	return a.draftItem(c, func(ctx context.Context, version, id int64) error { return a.editor.MoveModule(ctx, version, id, up) },
+		func(slug string, id int64) string {
+			return "/beheer/cursussen/" + slug + "#module-" + strconv.FormatInt(id, 10)
+		})
 }
 
 // handleActivityMove moves an activity up or down within its module.
 func (a *application) handleActivityMove(c *fiber.Ctx) error {
-	draft, err := a.editorDraft(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.editor.MoveActivity(c.UserContext(), draft.VersionID, id, c.FormValue("richting") == "omhoog"); err != nil {
-		return err
-	}
-	return c.Redirect("/beheer/cursussen/"+draft.Slug+"#activiteit-"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	up := c.FormValue("richting") == "omhoog"
+	return a.draftItem(c, func(ctx context.Context, version, id int64) error { return a.editor.MoveActivity(ctx, version, id, up) },
+		func(slug string, id int64) string {
+			return "/beheer/cursussen/" + slug + "#activiteit-" + strconv.FormatInt(id, 10)
+		})
 }
 
 // handleActivityDelete removes an activity from the draft.
 func (a *application) handleActivityDelete(c *fiber.Ctx) error {
+	return a.draftItem(c, a.editor.DeleteActivity, func(slug string, _ int64) string {
+		return "/beheer/cursussen/" + slug + "?opgeslagen=verwijderd"
+	})
+}
+
+// draftItem runs do on the module or activity :id of the caller's draft
+// and goes back to the course's editor at to(slug, id).
+func (a *application) draftItem(c *fiber.Ctx, do func(ctx context.Context, versionID, id int64) error, to func(slug string, id int64) string) error {
 	draft, err := a.editorDraft(c)
 	if err != nil {
 		return err
@@ -438,10 +424,10 @@ func (a *application) handleActivityDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.editor.DeleteActivity(c.UserContext(), draft.VersionID, id); err != nil {
+	if err := do(c.UserContext(), draft.VersionID, id); err != nil {
 		return err
 	}
-	return a.backToCourse(c, draft.Slug, "verwijderd")
+	return c.Redirect(to(draft.Slug, id), fiber.StatusSeeOther)
 }
 
 // handleFileUpload stores an image or document in the draft. The name is
