@@ -68,7 +68,7 @@ func (a *application) handleAPIUndoCompletion(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.learning.UndoCompletion(c.UserContext(), e.ID); err != nil {
+	if err := a.learning.UndoCompletion(c.UserContext(), e.ID, userFrom(c).ID); err != nil {
 		return err
 	}
 	u := userFrom(c)

@@ -28,8 +28,12 @@ type apiEnrolmentList struct {
 }
 
 func toAPIEnrolment(e *courses.Enrolment) apiEnrolment {
-	return apiEnrolment{ID: e.ID, Course: e.Slug, Title: e.Title, Version: e.VersionID, Status: e.Status(),
+	out := apiEnrolment{ID: e.ID, Course: e.Slug, Title: e.Title, Version: e.VersionID, Status: e.Status(),
 		Progress: e.Progress(), EnrolledAt: e.EnrolledAt, CompletedAt: e.CompletedAt}
+	if e.Certificate != "" {
+		out.Certificate = &e.Certificate
+	}
+	return out
 }
 
 // handleAPIEnrol enrols the caller: 201 when new, 200 when enrolled before.

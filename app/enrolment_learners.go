@@ -261,7 +261,7 @@ func (a *application) handleUndoCompletion(c *fiber.Ctx) error {
 	if u := userFrom(c); u.Role != courses.RoleAdmin {
 		return courses.Errorf(courses.EFORBIDDEN, "only admins undo completions, not %s %d", u.Role, u.ID)
 	}
-	if err := a.learning.UndoCompletion(c.UserContext(), e.ID); err != nil {
+	if err := a.learning.UndoCompletion(c.UserContext(), e.ID, userFrom(c).ID); err != nil {
 		return err
 	}
 	a.auditEnrolment(c, "enrolment.completion_undone", e, "")

@@ -101,8 +101,9 @@ type LearningService interface {
 	Withdraw(ctx context.Context, userID, courseID int64) error
 	// CompleteManually completes an enrolment on a trainer's or admin's word.
 	CompleteManually(ctx context.Context, enrolmentID, by int64, reason string) (e *Enrolment, done bool, err error)
-	// UndoCompletion takes a completion back (admins).
-	UndoCompletion(ctx context.Context, enrolmentID int64) error
+	// UndoCompletion takes a completion back (admins) and revokes its
+	// certificate.
+	UndoCompletion(ctx context.Context, enrolmentID, by int64) error
 
 	CreateKey(ctx context.Context, k *EnrolmentKey, by int64) error
 	Keys(ctx context.Context, courseID int64) ([]EnrolmentKey, error)

@@ -26,6 +26,7 @@ type Enrolment struct {
 	CompletionReason string     // for manual completions
 	CompletedBy      int64      // who marked it complete by hand
 	ExpiresAt        *time.Time // when the certificate expires, for courses with a validity
+	Certificate      string     // the number of the certificate in force, if any
 }
 
 // Progress returns the share of activities done, 0..100, rounded down so

@@ -59,3 +59,13 @@ const (
 	DeadlineReminderBefore = 7 * 24 * time.Hour
 	RecertificationBefore  = 60 * 24 * time.Hour
 )
+
+// CertificateJob renders an issued certificate's PDF and stores it, and
+// mails the holder that it is ready. A PDF asked for before the job ran is
+// rendered on the spot (and stored once): the job then only mails.
+type CertificateJob struct {
+	CertificateID int64 `json:"certificate_id"`
+}
+
+// Kind implements Job.
+func (CertificateJob) Kind() string { return "certificate" }

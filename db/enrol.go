@@ -130,9 +130,13 @@ func (s *LearningService) completeByRule(ctx context.Context, tx bun.Tx, enrolme
 	return true, s.afterCompletion(ctx, tx, enrolmentID, expires, now)
 }
 
-// afterCompletion follows up a completion: the learning paths it may
-// complete, and the recertification before the certificate expires.
+// afterCompletion follows up a completion: its certificate, the learning
+// paths it may complete, and the recertification before the certificate
+// expires.
 func (s *LearningService) afterCompletion(ctx context.Context, tx bun.Tx, enrolmentID int64, expires *time.Time, now time.Time) error {
+	if err := s.issueCertificate(ctx, tx, enrolmentID, now); err != nil {
+		return err
+	}
 	if err := completePaths(ctx, tx, enrolmentID, now); err != nil {
 		return err
 	}
@@ -204,14 +208,20 @@ func (s *LearningService) CompleteManually(ctx context.Context, enrolmentID, by 
 	return e, done, err
 }
 
-// UndoCompletion takes a completion back (an admin's correction). The
-// progress stays; a completion by the rule comes back with the next
-// activity done.
-func (s *LearningService) UndoCompletion(ctx context.Context, enrolmentID int64) error {
-	res, err := s.db.NewUpdate().Model((*enrolmentRow)(nil)).
-		Set("completed_at = NULL, completion_kind = '', completed_by = NULL, completion_reason = '', expires_at = NULL, updated_at = ?", s.db.Now().UTC()).
-		Where("id = ? AND completed_at IS NOT NULL", enrolmentID).Exec(ctx)
-	return affected(res, err, "undo completion")
+// UndoCompletion takes a completion back (an admin's correction, by), and
+// revokes its certificate. The progress stays; a completion by the rule
+// comes back with the next activity done, with a new certificate.
+func (s *LearningService) UndoCompletion(ctx context.Context, enrolmentID, by int64) error {
+	now := s.db.Now().UTC()
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*enrolmentRow)(nil)).
+			Set("completed_at = NULL, completion_kind = '', completed_by = NULL, completion_reason = '', expires_at = NULL, updated_at = ?", now).
+			Where("id = ? AND completed_at IS NOT NULL", enrolmentID).Exec(ctx)
+		if err := affected(res, err, "undo completion"); err != nil {
+			return err
+		}
+		return revokeCertificates(ctx, tx, enrolmentID, userRef(by), courses.RevokedCompletionUndone, now)
+	})
 }
 
 // Withdraw takes a learner out of a course: the enrolment is kept, with

@@ -211,13 +211,13 @@ func TestManualCompletion(t *testing.T) {
 		if _, done, _ := ls.CompleteManually(ctx, e.ID, trainer.ID, "Nog een keer"); done {
 			t.Error("a second manual completion completed again")
 		}
-		if err := ls.UndoCompletion(ctx, e.ID); err != nil {
+		if err := ls.UndoCompletion(ctx, e.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := ls.EnrolmentByID(ctx, e.ID); got.CompletedAt != nil || got.CompletionKind != "" {
 			t.Errorf("after undo: %+v", got)
 		}
-		if err := ls.UndoCompletion(ctx, e.ID); courses.ErrorCode(err) != courses.ENOTFOUND {
+		if err := ls.UndoCompletion(ctx, e.ID, 0); courses.ErrorCode(err) != courses.ENOTFOUND {
 			t.Errorf("undo of nothing: %v, want ENOTFOUND", err)
 		}
 	})

@@ -57,6 +57,7 @@ type attemptRow struct {
 type LearningService struct {
 	db      *DB
 	jobs    JobInserter // nil: no background jobs (tests, commands)
+	issuer  courses.Issuer
 	prepare sync.Once
 	stmt    *sql.Stmt // enrolmentBySlugSQL on SQLite
 	stmtErr error
@@ -80,6 +81,8 @@ func (s *LearningService) enrolments(ctx context.Context) *bun.SelectQuery {
 		ColumnExpr("e.id, e.user_id, e.course_id, e.version_id, e.last_activity, e.enrolled_at, e.completed_at").
 		ColumnExpr("e.source, e.enrolled_by, e.deadline, e.withdrawn_at, e.completion_kind, e.completion_reason, e.completed_by, e.expires_at").
 		ColumnExpr("c.slug, v.title").
+		ColumnExpr(`COALESCE((SELECT ct.number FROM certificates ct WHERE ct.enrolment_id = e.id AND ct.revoked_at IS NULL
+			ORDER BY ct.issued_at DESC LIMIT 1), '') AS certificate`).
 		ColumnExpr(`(SELECT COUNT(*) FROM activities a JOIN version_modules m ON m.id = a.module_id
 			WHERE m.version_id = e.version_id) AS total`).
 		ColumnExpr(`(SELECT COUNT(*) FROM activity_progress p JOIN version_modules m ON m.version_id = e.version_id
@@ -107,6 +110,7 @@ type enrolmentScan struct {
 	ExpiresAt    *time.Time `bun:"expires_at"`
 	Slug         string     `bun:"slug"`
 	Title        string     `bun:"title"`
+	Certificate  string     `bun:"certificate"`
 	Total        int        `bun:"total"`
 	Done         int        `bun:"done"`
 }
@@ -116,7 +120,7 @@ func (r *enrolmentScan) enrolment() *courses.Enrolment {
 		Slug: r.Slug, Title: r.Title, LastActivity: r.LastActivity, Done: r.Done, Total: r.Total,
 		EnrolledAt: r.EnrolledAt.UTC()}
 	e.CompletedAt, e.Deadline, e.WithdrawnAt, e.ExpiresAt = utcPtr(r.CompletedAt), utcPtr(r.Deadline), utcPtr(r.WithdrawnAt), utcPtr(r.ExpiresAt)
-	e.Source, e.CompletionKind, e.CompletionReason = r.Source, r.Kind, r.Reason
+	e.Source, e.CompletionKind, e.CompletionReason, e.Certificate = r.Source, r.Kind, r.Reason, r.Certificate
 	if r.EnrolledBy != nil {
 		e.EnrolledBy = *r.EnrolledBy
 	}

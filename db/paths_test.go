@@ -356,7 +356,7 @@ func TestPathCompletion(t *testing.T) {
 		}
 		// Taking b's completion back and completing it later keeps the
 		// path's first completion.
-		if err := ls.UndoCompletion(ctx, eb.ID); err != nil {
+		if err := ls.UndoCompletion(ctx, eb.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		d.Now = func() time.Time { return at(4) }
