@@ -516,6 +516,19 @@ func TestAccessMatrix(t *testing.T) {
 		"POST /beheer/cursussen/:slug/bestanden": trainerOnly(404), "POST /beheer/cursussen/:slug/bestanden/verwijderen": trainerOnly(404),
 		"POST /beheer/cursussen/:slug/eigenaren": trainerOnly(404), "POST /beheer/cursussen/:slug/eigenaren/:id/verwijderen": trainerOnly(404),
 		"GET /beheer/cursussen/:slug/voorbeeld/:module/:activity": trainerOnly(404),
+		// Certificates: verification is public (an unknown number is 404);
+		// downloads are for the holder and admins (404 for anyone else, as
+		// for a number that does not exist); revocation and re-issue are for
+		// admins, and a reason is required (400); associations' exports are
+		// for their admins (an admin without a period: 400).
+		"GET /verifieer": ok(200), "GET /verifieer/:nummer": ok(404), "GET /api/v1/verify/:nummer": ok(404),
+		"GET /.well-known/jwks.json":           ok(200),
+		"GET /api/v1/certificates/:nummer.pdf": signed(404), "GET /api/v1/certificates/:nummer/credential": signed(404),
+		"POST /api/v1/certificates/:nummer/revocation": adminOnly(400), "POST /api/v1/certificates/:nummer/reissue": adminOnly(400),
+		"GET /beheer/certificaten": adminOnly(200), "GET /beheer/certificaten/:nummer": adminOnly(404),
+		"POST /beheer/certificaten/:nummer/intrekken": adminOnly(404), "POST /beheer/certificaten/:nummer/opnieuw": adminOnly(404),
+		"GET /vereniging/:slug/certificaten":     {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 200},
+		"GET /vereniging/:slug/certificaten.zip": {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
 	}
 	paths := map[string]string{"/static/*": "/static/nope.css", "/cursussen/:slug": "/cursussen/nieuw-in-de-raad",
 		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl",
@@ -547,7 +560,13 @@ func TestAccessMatrix(t *testing.T) {
 		"/leren/:slug/:module/:activity/afmelden":              "/leren/nieuw-in-de-raad/x/y/afmelden",
 		"/cursussen/:slug/bijeenkomsten/:module/:activity.ics": "/cursussen/nieuw-in-de-raad/bijeenkomsten/x/y.ics",
 		"/agenda": "/agenda", "/agenda/intrekken": "/agenda/intrekken",
-		"/agenda/:token.ics": "/agenda/onzin.ics"}
+		"/agenda/:token.ics": "/agenda/onzin.ics",
+		"/verifieer/:nummer": "/verifieer/RZ-2026-AAAA-AAAA", "/api/v1/verify/:nummer": "/api/v1/verify/RZ-2026-AAAA-AAAA",
+		"/api/v1/certificates/:nummer.pdf": "/api/v1/certificates/RZ-2026-AAAA-AAAA.pdf", "/api/v1/certificates/:nummer/credential": "/api/v1/certificates/RZ-2026-AAAA-AAAA/credential",
+		"/api/v1/certificates/:nummer/revocation": "/api/v1/certificates/RZ-2026-AAAA-AAAA/revocation", "/api/v1/certificates/:nummer/reissue": "/api/v1/certificates/RZ-2026-AAAA-AAAA/reissue",
+		"/beheer/certificaten/:nummer": "/beheer/certificaten/RZ-2026-AAAA-AAAA", "/beheer/certificaten/:nummer/intrekken": "/beheer/certificaten/RZ-2026-AAAA-AAAA/intrekken",
+		"/beheer/certificaten/:nummer/opnieuw": "/beheer/certificaten/RZ-2026-AAAA-AAAA/opnieuw",
+		"/vereniging/:slug/certificaten":       "/vereniging/nvvr/certificaten", "/vereniging/:slug/certificaten.zip": "/vereniging/nvvr/certificaten.zip"}
 	for route := range a.policies {
 		if path, ok := strings.CutPrefix(route, "GET "); ok && strings.HasPrefix(path, "/beheer/cursussen/:slug") {
 			paths[path] = editorPath(path)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/raadzaam/raadzaam/courses"
 )
@@ -35,6 +36,17 @@ type Config struct {
 	SMTP *smtpConfig
 	// MailFrom is RAADZAAM_MAIL_FROM, the sender of every e-mail.
 	MailFrom *mail.Address
+	// CredentialKeys is RAADZAAM_CREDENTIAL_KEYS: the RSA keys that sign
+	// certificate credentials (openbadges.LoadKeyRing); empty means a
+	// generated file in DataDir.
+	CredentialKeys string
+	// Issuer is who issues certificates from now on:
+	// RAADZAAM_CERTIFICATE_ISSUER, _SIGNATORY and _SIGNATORY_ROLE.
+	Issuer courses.Issuer
+	// CertificateAssets is the folder with logo.png and handtekening.png for
+	// certificates (RAADZAAM_CERTIFICATE_ASSETS, default
+	// $RAADZAAM_DATA/certificaat); missing files fall back to Raadzaam's own.
+	CertificateAssets string
 }
 
 // loadConfig reads the configuration through getenv and reports every
@@ -97,6 +109,25 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 	}
 	cfg.SessionKeys = getenv("RAADZAAM_SESSION_KEYS")
+	cfg.CredentialKeys = getenv("RAADZAAM_CREDENTIAL_KEYS")
+	cfg.Issuer = courses.Issuer{Name: "Raadzaam", Signatory: "Raadzaam", SignatoryRole: ""}
+	for _, v := range []struct {
+		env string
+		dst *string
+		max int
+	}{{"RAADZAAM_CERTIFICATE_ISSUER", &cfg.Issuer.Name, 120}, {"RAADZAAM_CERTIFICATE_SIGNATORY", &cfg.Issuer.Signatory, 120},
+		{"RAADZAAM_CERTIFICATE_SIGNATORY_ROLE", &cfg.Issuer.SignatoryRole, 120}} {
+		if s := strings.TrimSpace(getenv(v.env)); s != "" {
+			if n := len([]rune(s)); n > v.max || !utf8.ValidString(s) {
+				bad(v.env, courses.ProblemTooLong, map[string]any{"max": v.max, "length": n})
+			}
+			*v.dst = s
+		}
+	}
+	cfg.CertificateAssets = getenv("RAADZAAM_CERTIFICATE_ASSETS")
+	if cfg.CertificateAssets == "" {
+		cfg.CertificateAssets = filepath.Join(cfg.DataDir, "certificaat")
+	}
 	if v := getenv("RAADZAAM_SMTP_URL"); v != "" {
 		c, err := parseSMTPURL(v)
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 
 // jobMailNames are the e-mails the background jobs send; each is
 // mails/NAME.tmpl, with a subject, a text and an HTML part like the others.
-var jobMailNames = []string{"enrolment-confirmation", "session-reminder", "waitlist-promotion", "deadline-reminder", "recertification"}
+var jobMailNames = []string{"enrolment-confirmation", "session-reminder", "waitlist-promotion", "deadline-reminder", "recertification", "certificate-ready"}
 
 // jobMailData is what a job's mail template receives. Dates are instants;
 // the Locale shows them in Amsterdam time.
@@ -36,6 +36,9 @@ type jobMailData struct {
 	Deadline  time.Time // zero: none
 	Expires   time.Time
 	Version   int
+	Number    string // a certificate's number
+	PDF       string // where its PDF is downloaded
+	Verify    string // its public verification page
 	Done      int
 	Total     int
 }
@@ -71,6 +74,7 @@ func newJobs(a *application, opts db.JobsOptions) (*db.Jobs, error) {
 	river.AddWorker(workers, &waitlistPromotionWorker{jobEnv: env})
 	river.AddWorker(workers, &deadlineReminderWorker{jobEnv: env})
 	river.AddWorker(workers, &recertificationWorker{jobEnv: env})
+	river.AddWorker(workers, &certificateWorker{jobEnv: env, certs: a.certs})
 	if opts.Logger == nil {
 		// River reports its routine at info level; the log keeps its warnings.
 		opts.Logger = slog.New(minLevel{a.log.Handler(), slog.LevelWarn}).With("component", "jobs")
@@ -325,4 +329,41 @@ func (w *recertificationWorker) Work(ctx context.Context, job *river.Job[courses
 	d := w.data(f.JobRecipient, f.PublishedTitle, f.Slug)
 	d.Expires, d.Version = *f.ExpiresAt, f.PublishedNumber
 	return sendJobMail(ctx, w.jobEnv, job, "recertification", f.Email, d, db.CheckRecertification(f.EnrolmentID))
+}
+
+type certificateWorker struct {
+	river.WorkerDefaults[courses.CertificateJob]
+	*jobEnv
+	certs *certificates
+}
+
+// Work renders and stores the PDF of a certificate just issued (unless a
+// download did so first), then mails its holder that it is ready.
+func (w *certificateWorker) Work(ctx context.Context, job *river.Job[courses.CertificateJob]) error {
+	cert, err := w.certs.store.ByID(ctx, job.Args.CertificateID)
+	if gone(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !cert.HasPDF {
+		if _, err := w.certs.render(ctx, cert); err != nil {
+			return err
+		}
+	}
+	r, err := w.db.CertificateRecipient(ctx, cert.ID)
+	if gone(err) {
+		return nil // the account is gone; the certificate stays
+	}
+	if err != nil {
+		return err
+	}
+	d := w.data(*r, cert.CourseTitle, cert.CourseSlug)
+	d.Number, d.PDF, d.Verify = cert.Number, w.baseURL+"/api/v1/certificates/"+cert.Number+".pdf", w.certs.verifyURL(cert.Number)
+	d.Link = w.baseURL + "/mijn-leren#afgerond"
+	if cert.ExpiresAt != nil {
+		d.Expires = *cert.ExpiresAt
+	}
+	return sendJobMail(ctx, w.jobEnv, job, "certificate-ready", r.Email, d, db.CheckCertificateReady(cert.ID))
 }

@@ -102,8 +102,9 @@ func (a *application) routes() {
 	a.handle(get, "/beheer/post", admins, a.handleOutbox)
 	a.handle(get, "/beheer/post/:id", admins, a.handleOutboxMail)
 
-	a.enrolmentRoutes() // routes_enrolment.go: keys, learners, sessions, calendars
-	a.dashboardRoutes() // routes_dashboard.go: the learner's dashboard, learning paths
+	a.enrolmentRoutes()   // routes_enrolment.go: keys, learners, sessions, calendars
+	a.dashboardRoutes()   // routes_dashboard.go: the learner's dashboard, learning paths
+	a.certificateRoutes() // certificates_admin.go: verification, downloads, revocation, exports
 
 	// JSON API (CONTRACT.md).
 	a.handle(get, "/api/openapi.json", public, a.handleOpenAPI)

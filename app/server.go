@@ -27,6 +27,7 @@ type application struct {
 	versions *versionCache // frozen course versions, for lesson pages
 	frames   *frameCache   // rendered lesson page skeletons; nil renders every page whole
 	jobs     *db.Jobs      // background jobs: inserted from the start, worked while serve runs
+	certs    *certificates // rendering, storing and signing certificates
 	catalog  *Catalog
 	views    *views
 	assets   *assets
@@ -81,6 +82,10 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		municipalityList: db.NewMunicipalityService(d),
 		apiTokens:        db.NewAPITokenService(d),
 	}
+	if a.certs, err = newCertificates(cfg, d, catalog); err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	learning.SetIssuer(cfg.Issuer)
 	if a.mails, err = loadMailTemplates(); err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}

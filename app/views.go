@@ -103,6 +103,7 @@ func loadViews(a *assets) (*views, error) {
 		"scopes":     func() []string { return courses.Scopes },
 		"scopeField": func(s string) string { return strings.ReplaceAll(s, ":", "_") },
 		"add":        func(a, b int) int { return a + b },
+		"sub":        func(a, b int) int { return a - b },
 		"key":        courses.Key,
 		"fieldOf": func(p *page, id, label, typ, value string, problems map[string]string) formField {
 			return formField{Page: p, ID: id, Label: "field." + label, Type: typ, Value: value, Problem: problems[id]}
