@@ -110,7 +110,8 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	cfg.SessionKeys = getenv("RAADZAAM_SESSION_KEYS")
 	cfg.CredentialKeys = getenv("RAADZAAM_CREDENTIAL_KEYS")
-	cfg.Issuer = courses.Issuer{Name: "Raadzaam", Signatory: "Raadzaam", SignatoryRole: ""}
+	// The defaults match the signature image shipped for demonstrations.
+	cfg.Issuer = courses.Issuer{Name: "Raadzaam", Signatory: "J. de Vries", SignatoryRole: "Directeur Raadzaam"}
 	for _, v := range []struct {
 		env string
 		dst *string

@@ -156,6 +156,15 @@ func openAndMigrate(ctx context.Context, cfg *Config, log *slog.Logger) (*db.DB,
 		d.Close()
 		return nil, err
 	}
+	// Completions from before certificates existed get theirs (once).
+	ls := db.NewLearningService(d)
+	ls.SetIssuer(cfg.Issuer)
+	if n, err := ls.IssueMissingCertificates(ctx); err != nil {
+		d.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("certificates issued for earlier completions", "certificates", n)
+	}
 	return d, nil
 }
 

@@ -43,8 +43,41 @@ func seed(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, stdout i
 	if n, err := us.CountUsers(ctx); err != nil || n > 0 {
 		return err
 	}
-	return createDemoAccounts(ctx, us, stdout)
+	if err := createDemoAccounts(ctx, us, stdout); err != nil {
+		return err
+	}
+	return demoCompletion(ctx, d, cfg)
 }
+
+// demoCompletion gives the demo learner one completed course, so that the
+// dashboard, the certificate and its verification page can be seen at
+// once: the trainer marks it complete, as after an in-person session.
+func demoCompletion(ctx context.Context, d *db.DB, cfg *Config) error {
+	us := db.NewUserService(d)
+	learner, err := us.UserByEmail(ctx, demoAccounts[0].Email)
+	if err != nil {
+		return err
+	}
+	trainer, err := us.UserByEmail(ctx, demoAccounts[1].Email)
+	if err != nil {
+		return err
+	}
+	course, err := db.NewCourseService(d).CourseBySlug(ctx, demoCompletedCourse)
+	if err != nil {
+		return err
+	}
+	ls := db.NewLearningService(d)
+	ls.SetIssuer(cfg.Issuer)
+	e, _, err := ls.EnrolAs(ctx, courses.EnrolRequest{UserID: learner.ID, CourseID: course.ID, Source: courses.SourceTrainer, By: trainer.ID})
+	if err != nil {
+		return err
+	}
+	_, _, err = ls.CompleteManually(ctx, e.ID, trainer.ID, "Demo: afgerond tijdens de inwerkdag voor nieuwe raadsleden")
+	return err
+}
+
+// demoCompletedCourse is the shipped course the demo learner has completed.
+const demoCompletedCourse = "integriteit-en-weerbaarheid"
 
 // loadReferenceData loads the shipped municipality list into an empty
 // table. It runs with the migrations, so that every command (user add
