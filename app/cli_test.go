@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/raadzaam/raadzaam/app/openbadges"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/db"
 	"github.com/raadzaam/raadzaam/db/dbtest"
@@ -381,5 +382,40 @@ func TestUserAddErrors(t *testing.T) {
 				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, w, stderr)
 			}
 		}
+	}
+}
+
+// TestCredentialKeyCommands: rotation puts a new signing key in the data
+// folder's ring and keeps the old one published; "new" prints an entry
+// for RAADZAAM_CREDENTIAL_KEYS that the server accepts.
+func TestCredentialKeyCommands(t *testing.T) {
+	env := testEnv(t, db.SQLite, nil)
+	dir := env["RAADZAAM_DATA"]
+	first, err := openbadges.LoadKeyRing("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, env, "credential-key", "rotate")
+	if err != nil || !strings.Contains(out, "Nieuwe sleutel") {
+		t.Fatalf("rotate: %q %v", out, err)
+	}
+	ring, err := openbadges.LoadKeyRing("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kids := ring.KIDs(); len(kids) != 2 || kids[1] != first.SigningKID() || kids[0] == first.SigningKID() {
+		t.Errorf("after rotation: %v (first %s)", kids, first.SigningKID())
+	}
+	entry, _, err := runCLI(t, env, "credential-key", "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromEnv, err := openbadges.LoadKeyRing(strings.TrimSpace(entry), t.TempDir())
+	if err != nil || len(fromEnv.KIDs()) != 1 {
+		t.Fatalf("the printed entry: %v", err)
+	}
+	env["RAADZAAM_CREDENTIAL_KEYS"] = strings.TrimSpace(entry)
+	if _, _, err := runCLI(t, env, "credential-key", "rotate"); courses.ErrorCode(err) != courses.EINVALID {
+		t.Errorf("rotating a ring from the environment: %v, want EINVALID", err)
 	}
 }

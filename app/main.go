@@ -18,6 +18,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Amsterdam also in images without zoneinfo
 
+	"github.com/raadzaam/raadzaam/app/openbadges"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/db"
 )
@@ -124,6 +125,30 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return publishCourse(ctx, d, stdout, l, args[2]) })
 	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return userAdd(ctx, d, args[2:], stdin, stdout, l) })
+	case len(args) == 2 && args[0] == "credential-key" && args[1] == "new":
+		// A key for RAADZAAM_CREDENTIAL_KEYS: put it first, keep the others.
+		entry, err := openbadges.NewKeyEntry()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, entry)
+		return nil
+	case len(args) == 2 && args[0] == "credential-key" && args[1] == "rotate":
+		// The key file in RAADZAAM_DATA: a new signing key; the old ones
+		// stay published for the credentials they signed.
+		if cfg.CredentialKeys != "" {
+			return courses.Errorf(courses.EINVALID, "RAADZAAM_CREDENTIAL_KEYS is set: put a key from 'raadzaam credential-key new' first in it instead")
+		}
+		ring, err := openbadges.LoadKeyRing("", cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		kid, err := ring.Rotate(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, l.T("cli.credential_rotated", "kid", kid))
+		return nil
 	case len(args) == 3 && args[0] == "municipalities" && args[1] == "import":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return importMunicipalities(ctx, d, stdout, l, args[2]) })
 	}
