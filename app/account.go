@@ -165,11 +165,14 @@ func (a *application) handleEmailChange(c *fiber.Ctx) error {
 // dataExport is everything Raadzaam holds about a person (AVG art. 15 and
 // 20): the account, offices, memberships and the audit entries about them.
 type dataExport struct {
-	ExportedAt  time.Time            `json:"exported_at"`
-	Account     exportAccount        `json:"account"`
-	Offices     []exportOffice       `json:"offices"`
-	Memberships []exportMembership   `json:"memberships"`
-	Activity    []courses.AuditEvent `json:"activity"`
+	ExportedAt  time.Time          `json:"exported_at"`
+	Account     exportAccount      `json:"account"`
+	Offices     []exportOffice     `json:"offices"`
+	Memberships []exportMembership `json:"memberships"`
+	// Certificates are the ones issued to the account, revoked ones too,
+	// as verification shows them.
+	Certificates []apiVerification    `json:"certificates"`
+	Activity     []courses.AuditEvent `json:"activity"`
 }
 
 type exportAccount struct {
@@ -213,6 +216,14 @@ func (a *application) handleDataExport(c *fiber.Ctx) error {
 	}
 	for _, m := range u.Memberships {
 		out.Memberships = append(out.Memberships, exportMembership{Association: m.Association.Slug, Admin: m.Admin})
+	}
+	certs, err := a.certs.store.OfUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	out.Certificates = []apiVerification{}
+	for i := range certs {
+		out.Certificates = append(out.Certificates, toAPIVerification(&certs[i], a.auth.now()))
 	}
 	body, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {

@@ -153,6 +153,12 @@ func TestCertificates(t *testing.T) {
 				}
 			}
 
+			// The holder's data export lists it.
+			if resp, body := certRequest(t, a, token, http.MethodGet, "/account/mijn-gegevens.json", ""); resp.StatusCode != 200 ||
+				!strings.Contains(string(body), `"number": "`+number+`"`) {
+				t.Errorf("data export: %d, without the certificate: %.300s", resp.StatusCode, body)
+			}
+
 			// Verification, as typed: lower case is read as the number.
 			typed := strings.ToLower(number)
 			resp, body := certRequest(t, a, "", http.MethodGet, "/api/v1/verify/"+typed, "")
