@@ -69,6 +69,15 @@ func (s *LearningService) enrol(ctx context.Context, tx bun.Tx, r courses.EnrolR
 	created := false
 	if n, _ := res.RowsAffected(); n == 1 {
 		created = true
+		if row.ID == 0 {
+			if err := tx.NewSelect().Model((*enrolmentRow)(nil)).Column("id").
+				Where("user_id = ? AND course_id = ?", r.UserID, r.CourseID).Scan(ctx, &row.ID); err != nil {
+				return false, wrap(err, "enrolment")
+			}
+		}
+		if err := countEnrolment(ctx, tx, row.ID, r.UserID, now); err != nil {
+			return false, err
+		}
 	} else {
 		// Enrolled before: back from a withdrawal (with the progress made),
 		// and a new deadline when one is given.
@@ -135,6 +144,9 @@ func (s *LearningService) completeByRule(ctx context.Context, tx bun.Tx, enrolme
 // expires.
 func (s *LearningService) afterCompletion(ctx context.Context, tx bun.Tx, enrolmentID int64, expires *time.Time, now time.Time) error {
 	if err := s.issueCertificate(ctx, tx, enrolmentID, now); err != nil {
+		return err
+	}
+	if err := statsDelta(ctx, tx, "e.id = ?", enrolmentID, 0, 1); err != nil {
 		return err
 	}
 	if err := completePaths(ctx, tx, enrolmentID, now); err != nil {
@@ -218,6 +230,9 @@ func (s *LearningService) UndoCompletion(ctx context.Context, enrolmentID, by in
 			Set("completed_at = NULL, completion_kind = '', completed_by = NULL, completion_reason = '', expires_at = NULL, updated_at = ?", now).
 			Where("id = ? AND completed_at IS NOT NULL", enrolmentID).Exec(ctx)
 		if err := affected(res, err, "undo completion"); err != nil {
+			return err
+		}
+		if err := statsDelta(ctx, tx, "e.id = ?", enrolmentID, 0, -1); err != nil {
 			return err
 		}
 		return revokeCertificates(ctx, tx, enrolmentID, userRef(by), courses.RevokedCompletionUndone, now)

@@ -379,5 +379,9 @@ func reEnrol(ctx context.Context, idb bun.IDB, enrolmentID int64, now time.Time)
 		return false, wrap(err, "re-enrol")
 	}
 	n, err := res.RowsAffected()
-	return n == 1, wrap(err, "re-enrol")
+	if err != nil || n != 1 {
+		return false, wrap(err, "re-enrol")
+	}
+	// The completion it had no longer counts: the statistics follow.
+	return true, statsDelta(ctx, idb, "e.id = ?", enrolmentID, 0, -1)
 }

@@ -517,14 +517,20 @@ func (s *UserService) ChangeEmail(ctx context.Context, id int64, email string) e
 // off it, and the audit log's actor becomes NULL (its subject keeps the
 // number, which no longer leads to a person).
 func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
-	res, err := s.db.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return wrap(err, "delete user")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return courses.Errorf(courses.ENOTFOUND, "no user %d", id)
-	}
-	return nil
+	return s.db.inTx(ctx, func(tx bun.Tx) error {
+		// The statistics stop counting the enrolments that go with it.
+		if err := statsDelta(ctx, tx, "e.user_id = ?", id, -1, -2); err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return wrap(err, "delete user")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return courses.Errorf(courses.ENOTFOUND, "no user %d", id)
+		}
+		return nil
+	})
 }
 
 // AssociationBySlug returns an association.
