@@ -29,7 +29,9 @@ func (m Month) Year() int { return int(m) / 100 }
 func (m Month) Num() int { return int(m) % 100 }
 
 // Valid reports whether m is a real month between 2000 and 2999.
-func (m Month) Valid() bool { return m.Year() >= 2000 && m.Year() <= 2999 && m.Num() >= 1 && m.Num() <= 12 }
+func (m Month) Valid() bool {
+	return m.Year() >= 2000 && m.Year() <= 2999 && m.Num() >= 1 && m.Num() <= 12
+}
 
 // Start is the first moment of the month in Amsterdam.
 func (m Month) Start() time.Time {

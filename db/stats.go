@@ -387,4 +387,3 @@ func (s *StatsService) ConsentedProgress(ctx context.Context, associationID int6
 	})
 	return out, nil
 }
-
