@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/raadzaam/raadzaam/courses"
+	"github.com/raadzaam/raadzaam/db"
 )
 
 // accountView is the data of the account page: the account and, after a
@@ -17,8 +18,9 @@ type accountView struct {
 	Saved    string // a message key
 	NewEmail string
 	Tokens   []courses.APIToken
-	NewToken string      // a new token's secret, shown once
-	Office   officeInput // an office being added, kept when refused
+	NewToken string         // a new token's secret, shown once
+	Office   officeInput    // an office being added, kept when refused
+	Consents map[int64]bool // the associations that may see the user's own progress
 }
 
 // handleAccount shows the signed-in user's account.
@@ -28,7 +30,7 @@ func (a *application) handleAccount(c *fiber.Ctx) error {
 
 func savedMessage(what string) string {
 	switch what {
-	case "gegevens", "wachtwoord", "email", "token":
+	case "gegevens", "wachtwoord", "email", "token", "delen":
 		return "account.saved." + what
 	}
 	return ""
@@ -40,6 +42,9 @@ func (a *application) renderAccount(c *fiber.Ctx, status int, v accountView) err
 		return err
 	}
 	v.User = u
+	if v.Consents, err = db.NewStatsService(a.db).Consents(c.UserContext(), u.ID); err != nil {
+		return err
+	}
 	if u.Role.CanHoldAPITokens() {
 		if v.Tokens, err = a.apiTokens.APITokens(c.UserContext(), u.ID); err != nil {
 			return err

@@ -529,6 +529,14 @@ func TestAccessMatrix(t *testing.T) {
 		"POST /beheer/certificaten/:nummer/intrekken": adminOnly(404), "POST /beheer/certificaten/:nummer/opnieuw": adminOnly(404),
 		"GET /vereniging/:slug/certificaten":     {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 200},
 		"GET /vereniging/:slug/certificaten.zip": {"anonymous": 401, "learner": 404, "trainer": 404, "association-admin": 404, "admin": 400},
+		// Statistics: an association's admins (here: another association's,
+		// who get 404) and admins; the platform's for admins; a member's
+		// consent (an association that does not exist: 404).
+		"GET /vereniging/:slug/statistiek":     {"anonymous": 401, "learner": 403, "trainer": 403, "association-admin": 404, "admin": 200},
+		"GET /vereniging/:slug/voortgang":      {"anonymous": 401, "learner": 403, "trainer": 403, "association-admin": 404, "admin": 200},
+		"GET /api/v1/associations/:slug/stats": {"anonymous": 401, "learner": 403, "trainer": 403, "association-admin": 404, "admin": 200},
+		"GET /beheer/statistiek":               adminOnly(200),
+		"POST /account/voortgang-delen":        signed(404),
 	}
 	paths := map[string]string{"/static/*": "/static/nope.css", "/cursussen/:slug": "/cursussen/nieuw-in-de-raad",
 		"/api/v1/courses/:slug": "/api/v1/courses/nieuw-in-de-raad", "/taal": "/taal?lang=nl",
@@ -566,7 +574,9 @@ func TestAccessMatrix(t *testing.T) {
 		"/api/v1/certificates/:nummer/revocation": "/api/v1/certificates/RZ-2026-AAAA-AAAA/revocation", "/api/v1/certificates/:nummer/reissue": "/api/v1/certificates/RZ-2026-AAAA-AAAA/reissue",
 		"/beheer/certificaten/:nummer": "/beheer/certificaten/RZ-2026-AAAA-AAAA", "/beheer/certificaten/:nummer/intrekken": "/beheer/certificaten/RZ-2026-AAAA-AAAA/intrekken",
 		"/beheer/certificaten/:nummer/opnieuw": "/beheer/certificaten/RZ-2026-AAAA-AAAA/opnieuw",
-		"/vereniging/:slug/certificaten":       "/vereniging/nvvr/certificaten", "/vereniging/:slug/certificaten.zip": "/vereniging/nvvr/certificaten.zip"}
+		"/vereniging/:slug/certificaten":       "/vereniging/nvvr/certificaten", "/vereniging/:slug/certificaten.zip": "/vereniging/nvvr/certificaten.zip",
+		"/vereniging/:slug/statistiek": "/vereniging/nvvr/statistiek", "/vereniging/:slug/voortgang": "/vereniging/nvvr/voortgang",
+		"/api/v1/associations/:slug/stats": "/api/v1/associations/nvvr/stats"}
 	for route := range a.policies {
 		if path, ok := strings.CutPrefix(route, "GET "); ok && strings.HasPrefix(path, "/beheer/cursussen/:slug") {
 			paths[path] = editorPath(path)

@@ -181,6 +181,17 @@ func openAndMigrate(ctx context.Context, cfg *Config, log *slog.Logger) (*db.DB,
 		d.Close()
 		return nil, err
 	}
+	// Enrolments from before the statistics existed are counted (once).
+	if need, err := d.StatsNeedRebuild(ctx); err != nil {
+		d.Close()
+		return nil, err
+	} else if need {
+		if err := d.RebuildStats(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
+		log.Info("statistics rebuilt")
+	}
 	// Completions from before certificates existed get theirs (once).
 	ls := db.NewLearningService(d)
 	ls.SetIssuer(cfg.Issuer)

@@ -36,6 +36,11 @@ var (
 	// their second factor: the setup pages, the account page, signing out.
 	setupAllowed = access{name: "signed-in, also during two-factor setup", allow: signedIn.allow, setup: true}
 	admins       = access{name: "admin", allow: func(u *courses.User) bool { return u.Role == courses.RoleAdmin }}
+	// associationAdmins are association admins (each for their own
+	// associations; the handler answers 404 for others) and admins.
+	associationAdmins = access{name: "association-admin", allow: func(u *courses.User) bool {
+		return u.Role == courses.RoleAssociationAdmin || u.Role == courses.RoleAdmin
+	}}
 )
 
 // handle registers a route with its policy; routes that change state also

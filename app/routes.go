@@ -105,6 +105,7 @@ func (a *application) routes() {
 	a.enrolmentRoutes()   // routes_enrolment.go: keys, learners, sessions, calendars
 	a.dashboardRoutes()   // routes_dashboard.go: the learner's dashboard, learning paths
 	a.certificateRoutes() // certificates_admin.go: verification, downloads, revocation, exports
+	a.statsRoutes()       // stats.go: association statistics, exports, members' consent
 
 	// JSON API (CONTRACT.md).
 	a.handle(get, "/api/openapi.json", public, a.handleOpenAPI)

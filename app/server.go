@@ -116,6 +116,27 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	return a, nil
 }
 
+// statsFoldInterval is how often the statistics' deltas are added into
+// their roll-ups. Reading adds the deltas not folded yet, so this bounds
+// the work of a read, not how fresh the numbers are.
+const statsFoldInterval = 5 * time.Second
+
+// foldStats folds the statistics every interval until ctx ends.
+func (a *application) foldStats(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.db.FoldStats(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("fold statistics", "error", err.Error())
+			}
+		}
+	}
+}
+
 // proxyHeader names the header that carries the client address behind Fly's
 // proxy; it is only read when the proxy is configured as trusted.
 func proxyHeader(cfg *Config) string {
@@ -151,6 +172,10 @@ func (a *application) serve(ctx context.Context, ln net.Listener) error {
 	mailDone := make(chan struct{})
 	go func() { a.mailer.run(mailCtx); close(mailDone) }()
 	defer func() { stopMail(); <-mailDone }()
+	foldCtx, stopFold := context.WithCancel(context.WithoutCancel(ctx))
+	foldDone := make(chan struct{})
+	go func() { a.foldStats(foldCtx, statsFoldInterval); close(foldDone) }()
+	defer func() { stopFold(); <-foldDone }()
 	if a.cfg.SMTP == nil {
 		a.log.Warn("no RAADZAAM_SMTP_URL: e-mail stays in the outbox (admins read it at /beheer/post in demo mode)")
 	}

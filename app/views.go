@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +105,13 @@ func loadViews(a *assets) (*views, error) {
 		"scopeField": func(s string) string { return strings.ReplaceAll(s, ":", "_") },
 		"add":        func(a, b int) int { return a + b },
 		"sub":        func(a, b int) int { return a - b },
-		"key":        courses.Key,
+		"shown":      func(p *page, s courses.Shown) string { return shownText(p.Locale, s) },
+		"rate":       func(p *page, c courses.StatsCell) string { return rateText(p.Locale, c) },
+		"monthName": func(p *page, m courses.Month) string {
+			return p.T("month."+strconv.Itoa(m.Num())) + " " + strconv.Itoa(m.Year())
+		},
+		"withoutProvince": withoutProvince,
+		"key":             courses.Key,
 		"fieldOf": func(p *page, id, label, typ, value string, problems map[string]string) formField {
 			return formField{Page: p, ID: id, Label: "field." + label, Type: typ, Value: value, Problem: problems[id]}
 		},

@@ -130,6 +130,7 @@ const (
 	ProblemCommonPassword   = "problem.common_password"
 	ProblemPasswordIsName   = "problem.password_is_name"
 	ProblemBadDate          = "problem.bad_date"
+	ProblemBadMonth         = "problem.bad_month"
 	ProblemEmailTaken       = "problem.email_taken"
 	ProblemLockedUntil      = "problem.locked_until"
 	ProblemCSRF             = "problem.csrf"
@@ -188,6 +189,6 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope, ProblemEndBeforeStart,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemBadMonth, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope, ProblemEndBeforeStart,
 	ProblemFileType, ProblemFileEmpty, ProblemFileTooLarge, ProblemFileDisguised, ProblemFileMissing, ProblemCourseTooLarge, ProblemNoQuestions, ProblemTooMany, ProblemTrueFalse, ProblemTooFewOptions, ProblemNoCorrect, ProblemOneCorrect, ProblemQuizLine, ProblemBadDateTime, ProblemNeedPlace, ProblemBadURL, ProblemSelfPrerequisite, ProblemUnknownCourse, ProblemNotAnswered, ProblemNoAttemptsLeft, ProblemNoTrainer, ProblemSlugTaken, ProblemDraftExists, ProblemInPast, ProblemKeyUnknown, ProblemKeyRevoked, ProblemKeyExpired, ProblemKeyUsedUp, ProblemNoAccount, ProblemNotMember, ProblemNotEnrolled, ProblemSessionOver,
 }

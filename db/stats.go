@@ -387,3 +387,26 @@ func (s *StatsService) ConsentedProgress(ctx context.Context, associationID int6
 	})
 	return out, nil
 }
+
+// CourseName is how statistics name a course.
+type CourseName struct {
+	ID    int64  `bun:"id"`
+	Slug  string `bun:"slug"`
+	Title string `bun:"title"`
+}
+
+// CourseNames returns every course with the title of its published
+// version (or else its latest), retired courses too: statistics go back
+// further than the catalogue.
+func (s *StatsService) CourseNames(ctx context.Context) ([]CourseName, error) {
+	var out []CourseName
+	err := s.db.NewSelect().TableExpr("courses AS c").ColumnExpr("c.id, c.slug").
+		ColumnExpr(`COALESCE((SELECT v.title FROM course_versions v WHERE v.course_id = c.id
+			ORDER BY CASE WHEN v.state = ? THEN 0 ELSE 1 END, v.number DESC LIMIT 1), c.slug) AS title`, courses.StatePublished).
+		Scan(ctx, &out)
+	if err != nil {
+		return nil, wrap(err, "course names")
+	}
+	slices.SortFunc(out, func(a, b CourseName) int { return courses.CompareDutch(a.Title, b.Title) })
+	return out, nil
+}
