@@ -384,12 +384,11 @@ func statsChart(l *Locale, t courses.StatsTable) template.HTML {
 				b.Value, b.Text = float64(row.Enrolled.N), l.Number(float64(row.Enrolled.N), 0)
 			}
 		} else if rate, ok := row.Rate(); ok {
-			b.Value, b.Text = rate, l.Number(rate, 1)+"%"
+			b.Value, b.Text = rate, percent(l, rate)
 		} else {
-			b.Hidden, b.Text = true, "<5"
-			if !row.Enrolled.Suppressed && row.Enrolled.N == 0 {
-				b.Hidden, b.Text = false, "–"
-			}
+			// A rate that may not be shown is a dash, as in the table: "<5"
+			// would read as "under 5 %".
+			b.Hidden, b.Text = true, "–"
 		}
 		c.Bars = append(c.Bars, b)
 	}
@@ -411,9 +410,19 @@ func shownText(l *Locale, s courses.Shown) string {
 // shown.
 func rateText(l *Locale, c courses.StatsCell) string {
 	if rate, ok := c.Rate(); ok {
-		return l.Number(rate, 1) + "%"
+		return percent(l, rate)
 	}
 	return "–"
+}
+
+// percent writes a rate with one decimal, as the language writes it:
+// 52,4% or 52.4%.
+func percent(l *Locale, rate float64) string {
+	s := strconv.FormatFloat(rate, 'f', 1, 64)
+	if l.Lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "%"
 }
 
 // statsFileName names a download after its scope and period.
