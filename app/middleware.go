@@ -101,7 +101,7 @@ func (a *application) logRequests(c *fiber.Ctx) error {
 		slog.String("method", c.Method()),
 		slog.String("route", c.Route().Path),
 		slog.Int("status", status),
-		slog.Int("bytes", len(c.Response().Body())),
+		slog.Int("bytes", responseBytes(c)),
 		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
 	)
 	return nil
@@ -150,3 +150,14 @@ func localPath(p string) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// responseBytes is the size of the response for the log. A streamed body
+// (a ZIP of certificates, a workbook) is not read for it: Body() would
+// read the whole stream into memory before sending it (BENCHMARKS.md,
+// certificates); its size is unknown then (-1) unless the handler set it.
+func responseBytes(c *fiber.Ctx) int {
+	if c.Response().IsBodyStream() {
+		return c.Response().Header.ContentLength()
+	}
+	return len(c.Response().Body())
+}

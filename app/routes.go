@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -13,7 +15,7 @@ import (
 func (a *application) routes() {
 	app := a.fiber
 	app.Use(requestID, a.logRequests, recover.New(), a.securityHeaders,
-		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+		compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: compressedAlready}))
 
 	get, post := fiber.MethodGet, fiber.MethodPost
 	a.handle(get, "/healthz", public, a.handleHealthz)
@@ -121,6 +123,14 @@ func (a *application) routes() {
 	a.handle(post, "/api/v1/enrolments/:id/completion", trainers, a.handleAPIManualCompletion)
 	a.handle(fiber.MethodDelete, "/api/v1/enrolments/:id/completion", admins, a.handleAPIUndoCompletion)
 	// Paths without a route reach Fiber's 404 or 405, answered by handleError.
+}
+
+// compressedAlready skips compression for responses that are compressed
+// by their format (PDFs, ZIPs, workbooks): compressing them again costs
+// more CPU than it saves bytes (BENCHMARKS.md, certificates).
+func compressedAlready(c *fiber.Ctx) bool {
+	p := c.Path()
+	return strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".zip") || c.Query("formaat") == "xlsx"
 }
 
 // handleRobots lets search engines index the public catalogue only.

@@ -99,11 +99,14 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		keys: keys, issuer: cfg.BaseURL.String(), now: time.Now,
 		dummyHash: sync.OnceValue(func() string { h, _ := hashPassword(randomToken()); return h })}
 	a.fiber = fiber.New(fiber.Config{
-		AppName:                 "raadzaam",
-		ErrorHandler:            a.handleError,
-		DisableStartupMessage:   true,
-		ReadTimeout:             15 * time.Second,
-		WriteTimeout:            30 * time.Second,
+		AppName:               "raadzaam",
+		ErrorHandler:          a.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           15 * time.Second,
+		// Long enough for a streamed download of thousands of certificates
+		// to a slow connection; reading a request stays bounded by
+		// ReadTimeout and idle connections by IdleTimeout.
+		WriteTimeout:            10 * time.Minute,
 		IdleTimeout:             75 * time.Second,
 		BodyLimit:               courses.MaxFileBytes + 1<<20, // course file uploads of up to 10 MiB
 		ProxyHeader:             proxyHeader(cfg),

@@ -79,6 +79,12 @@ func NewJobs(d *DB, workers *river.Workers, opts JobsOptions) (*Jobs, error) {
 		TestOnly:    opts.Test,
 		Workers:     workers,
 	}
+	// River waits at least FetchCooldown between fetches (100 ms by
+	// default): with two workers on SQLite that capped the certificates'
+	// jobs at 20 a second with the workers idle (BENCHMARKS.md,
+	// certificates). Fetches still only happen when jobs are inserted or
+	// every FetchPollInterval.
+	cfg.FetchCooldown = 20 * time.Millisecond
 	if opts.Test {
 		cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 50*time.Millisecond
 	}
