@@ -149,6 +149,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintln(stdout, l.T("cli.credential_rotated", "kid", kid))
 		return nil
+	case len(args) >= 2 && args[0] == "country" && args[1] == "generate":
+		return withDB(ctx, cfg, log, func(d *db.DB) error { return countryGenerate(ctx, d, cfg, log, args[2:], stdout, l) })
 	case len(args) == 3 && args[0] == "municipalities" && args[1] == "import":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return importMunicipalities(ctx, d, stdout, l, args[2]) })
 	}

@@ -131,6 +131,7 @@ const (
 	ProblemPasswordIsName   = "problem.password_is_name"
 	ProblemBadDate          = "problem.bad_date"
 	ProblemBadMonth         = "problem.bad_month"
+	ProblemCountryRefused   = "problem.country_refused"
 	ProblemEmailTaken       = "problem.email_taken"
 	ProblemLockedUntil      = "problem.locked_until"
 	ProblemCSRF             = "problem.csrf"
@@ -189,6 +190,6 @@ var ProblemKeys = []string{
 	ProblemDuplicateValue, ProblemBadLine, ProblemNoFrontMatter, ProblemUnclosedFront,
 	ProblemNotUTF8, ProblemEmptyBody, ProblemBadSlug, ProblemBadName, ProblemDuplicateNumber,
 	ProblemNoModules, ProblemNoLessons, ProblemMissingFile, ProblemUnreadable, ProblemTooLarge,
-	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemBadMonth, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope, ProblemEndBeforeStart,
+	ProblemBadCSV, ProblemBadEmail, ProblemCommonPassword, ProblemPasswordIsName, ProblemBadDate, ProblemBadMonth, ProblemCountryRefused, ProblemEmailTaken, ProblemLockedUntil, ProblemCSRF, ProblemBadJSON, ProblemSelfDeactivate, ProblemPasswordsDiffer, ProblemTwoFactorNeeded, ProblemTwoFactorSetup, ProblemBadCode, ProblemWrongPassword, ProblemAdminDelete, ProblemMissingColumn, ProblemDuplicateRow, ProblemTooManyRows, ProblemAmbiguous, ProblemScope, ProblemEndBeforeStart,
 	ProblemFileType, ProblemFileEmpty, ProblemFileTooLarge, ProblemFileDisguised, ProblemFileMissing, ProblemCourseTooLarge, ProblemNoQuestions, ProblemTooMany, ProblemTrueFalse, ProblemTooFewOptions, ProblemNoCorrect, ProblemOneCorrect, ProblemQuizLine, ProblemBadDateTime, ProblemNeedPlace, ProblemBadURL, ProblemSelfPrerequisite, ProblemUnknownCourse, ProblemNotAnswered, ProblemNoAttemptsLeft, ProblemNoTrainer, ProblemSlugTaken, ProblemDraftExists, ProblemInPast, ProblemKeyUnknown, ProblemKeyRevoked, ProblemKeyExpired, ProblemKeyUsedUp, ProblemNoAccount, ProblemNotMember, ProblemNotEnrolled, ProblemSessionOver,
 }
