@@ -80,7 +80,9 @@ func BenchmarkStats(b *testing.B) {
 			}
 			targets := []*target{
 				{name: "page-association", path: func() string { return "/vereniging/nvvr/statistiek?" + query() }},
-				{name: "api-association", path: func() string { return "/api/v1/associations/nvvr/stats?" + strings.NewReplacer("van=", "from=", "provincie=", "province=", "ambt=", "office=").Replace(query()) }},
+				{name: "api-association", path: func() string {
+					return "/api/v1/associations/nvvr/stats?" + strings.NewReplacer("van=", "from=", "provincie=", "province=", "ambt=", "office=").Replace(query())
+				}},
 				{name: "page-platform", path: func() string { return "/beheer/statistiek?" + query() }},
 			}
 			get := func(path string) time.Duration {
