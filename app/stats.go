@@ -42,6 +42,17 @@ type statsReport struct {
 	Courses     []db.CourseName      // for the course filter
 	Problems    map[string]string
 	Association *courses.Association // nil for the platform
+	Full        bool                 // exports: the municipalities of every province too
+}
+
+// tableOf returns the report's table of a dimension, or nil.
+func (r *statsReport) tableOf(dim courses.StatsDimension) *courses.StatsTable {
+	for i := range r.Tables {
+		if r.Tables[i].Dimension == dim {
+			return &r.Tables[i]
+		}
+	}
+	return nil
 }
 
 // statsFilter reads the filter from the query: van and tot (months),
@@ -109,9 +120,9 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 	if err != nil {
 		return err
 	}
-	muniName := map[string]string{}
+	muniName, muniProvince := map[string]string{}, map[string]string{}
 	for _, m := range municipalities {
-		muniName[m.CBSCode] = m.CommonName
+		muniName[m.CBSCode], muniProvince[m.CBSCode] = m.CommonName, m.Province
 	}
 	label := func(dim courses.StatsDimension, key string) string {
 		switch dim {
@@ -202,7 +213,69 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 			*t = courses.Suppress(t.Dimension, rows, total, courses.TotalHidden{Enrolled: r.Total.Enrolled.Suppressed, Completed: r.Total.Completed.Suppressed})
 		}
 	}
+	if r.Full && r.Filter.Province == "" {
+		t, err := a.allMunicipalities(ctx, st, r, l, muniName, muniProvince)
+		if err != nil {
+			return err
+		}
+		r.Tables = append(r.Tables, t)
+	}
 	return nil
+}
+
+// allMunicipalities is the municipalities of every province for a full
+// export: each province's municipalities suppressed as its drill-down
+// page does, with its total hidden where the province table hid it. The
+// rows name their province; the table has no total of its own (it is the
+// province table's).
+func (a *application) allMunicipalities(ctx context.Context, st *db.StatsService, r *statsReport, l *Locale,
+	name, province map[string]string) (courses.StatsTable, error) {
+	rows, _, err := st.Counts(ctx, r.Filter, courses.ByMunicipality)
+	if err != nil {
+		return courses.StatsTable{}, err
+	}
+	hidden := map[string]courses.TotalHidden{}
+	if t := r.tableOf(courses.ByProvince); t != nil {
+		for _, row := range t.Rows {
+			hidden[row.Key] = courses.TotalHidden{Enrolled: row.Enrolled.Suppressed, Completed: row.Completed.Suppressed}
+		}
+	}
+	groups := map[string][]courses.StatsCount{}
+	for _, row := range rows {
+		p := province[row.Key]
+		row.Label = cmp.Or(name[row.Key], l.T("stats.no_municipality"))
+		if p != "" {
+			row.Label += " (" + p + ")"
+		}
+		groups[p] = append(groups[p], row)
+	}
+	keys := make([]string, 0, len(groups))
+	for p := range groups {
+		keys = append(keys, p)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if (a == "") != (b == "") {
+			return cmp.Compare(b, a)
+		}
+		return courses.CompareDutch(a, b)
+	})
+	all := courses.StatsTable{Dimension: courses.ByMunicipality}
+	for _, p := range keys {
+		group := groups[p]
+		sortStats(courses.ByMunicipality, group)
+		var total courses.StatsCount
+		for _, row := range group {
+			total.Enrolled += row.Enrolled
+			total.Completed += row.Completed
+		}
+		// The group's people bounds are not needed: its total is the
+		// province's row, shown or hidden by the province table.
+		total.EnrolledPeople, total.CompletedPeople, total.OpenPeople = total.Enrolled, total.Completed, total.Enrolled-total.Completed
+		t := courses.Suppress(courses.ByMunicipality, group, total, hidden[p])
+		all.Rows = append(all.Rows, t.Rows...)
+	}
+	all.Total = r.Tables[0].Total
+	return all, nil
 }
 
 // fillMonths adds the months of the period without enrolments, so that
@@ -261,7 +334,7 @@ func (a *application) statsProvinces(ctx context.Context) ([]string, error) {
 
 // buildStats reads the filter and builds the report for an association
 // (nil: the platform).
-func (a *application) buildStats(c *fiber.Ctx, as *courses.Association) (*statsReport, error) {
+func (a *application) buildStats(c *fiber.Ctx, as *courses.Association, full bool) (*statsReport, error) {
 	ctx := c.UserContext()
 	l := a.localeFrom(c)
 	names, err := db.NewStatsService(a.db).CourseNames(ctx)
@@ -272,7 +345,7 @@ func (a *application) buildStats(c *fiber.Ctx, as *courses.Association) (*statsR
 	if err != nil {
 		return nil, err
 	}
-	r := &statsReport{Scope: "platform", ScopeName: l.T("stats.platform"), Courses: names, Provinces: provinces, Association: as}
+	r := &statsReport{Scope: "platform", ScopeName: l.T("stats.platform"), Courses: names, Provinces: provinces, Association: as, Full: full}
 	if as != nil {
 		r.Scope, r.ScopeName, r.Filter.AssociationID = as.Slug, as.Name, as.ID
 	}
@@ -311,7 +384,8 @@ func (a *application) handlePlatformStats(c *fiber.Ctx) error {
 }
 
 func (a *application) serveStats(c *fiber.Ctx, as *courses.Association) error {
-	r, err := a.buildStats(c, as)
+	format := c.Query("formaat")
+	r, err := a.buildStats(c, as, format == "csv" || format == "xlsx")
 	l := a.localeFrom(c)
 	if courses.ErrorCode(err) == courses.EINVALID && r != nil {
 		return a.renderStats(c, fiber.StatusBadRequest, r)
@@ -319,7 +393,7 @@ func (a *application) serveStats(c *fiber.Ctx, as *courses.Association) error {
 	if err != nil {
 		return err
 	}
-	switch c.Query("formaat") {
+	switch format {
 	case "csv":
 		return a.sendStatsCSV(c, r, l)
 	case "xlsx":

@@ -74,7 +74,7 @@ func (a *application) handleAPIStats(c *fiber.Ctx) error {
 			c.Request().URI().QueryArgs().Set(page, v)
 		}
 	}
-	r, err := a.buildStats(c, as)
+	r, err := a.buildStats(c, as, strings.Contains(c.Get(fiber.HeaderAccept), "text/csv"))
 	if courses.ErrorCode(err) == courses.EINVALID {
 		problems := courses.ErrorProblems(err)
 		for i := range problems {

@@ -120,7 +120,8 @@ func TestAssociationStats(t *testing.T) {
 			}
 			resp, csv := raad.do(http.MethodGet, "/vereniging/nvvr/statistiek?van=2026-01&formaat=csv", nil)
 			if resp.StatusCode != 200 || !strings.HasPrefix(csv, "\ufeff") || !strings.Contains(csv, "Per provincie;Groningen;Groningen;<5;<5;–") ||
-				!strings.Contains(csv, "Per provincie;Noord-Holland;Noord-Holland;8;") {
+				!strings.Contains(csv, "Per provincie;Noord-Holland;Noord-Holland;8;") || !strings.Contains(csv, "Per gemeente;GM0363;Amsterdam (Noord-Holland);8;") ||
+				!strings.Contains(csv, "Per gemeente;GM0014;Groningen (Groningen);<5;<5;–") {
 				t.Errorf("CSV: %d\n%s", resp.StatusCode, csv)
 			}
 			resp, book := raad.do(http.MethodGet, "/vereniging/nvvr/statistiek?van=2026-01&formaat=xlsx", nil)
