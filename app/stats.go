@@ -165,11 +165,15 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 		}
 		dims[2] = courses.ByMunicipality
 	}
+	all, totals, err := st.CountsAll(ctx, r.Filter)
+	if err != nil {
+		return err
+	}
+	counts := func(dim courses.StatsDimension) ([]courses.StatsCount, courses.StatsCount) {
+		return slices.Clone(all[dim]), totals[dim]
+	}
 	for _, dim := range dims {
-		rows, total, err := st.Counts(ctx, r.Filter, dim)
-		if err != nil {
-			return err
-		}
+		rows, total := counts(dim)
 		if dim == courses.ByMonth {
 			rows = fillMonths(rows, r.Filter.From, r.Filter.To)
 		}
@@ -198,10 +202,7 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 	for i := range r.Tables {
 		t := &r.Tables[i]
 		if r.Total.Enrolled.Suppressed != t.Total.Enrolled.Suppressed || r.Total.Completed.Suppressed != t.Total.Completed.Suppressed {
-			rows, total, err := st.Counts(ctx, r.Filter, t.Dimension)
-			if err != nil {
-				return err
-			}
+			rows, total := counts(t.Dimension)
 			if t.Dimension == courses.ByMonth {
 				rows = fillMonths(rows, r.Filter.From, r.Filter.To)
 			}

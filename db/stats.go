@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -409,4 +410,136 @@ func (s *StatsService) CourseNames(ctx context.Context) ([]CourseName, error) {
 	}
 	slices.SortFunc(out, func(a, b CourseName) int { return courses.CompareDutch(a.Title, b.Title) })
 	return out, nil
+}
+
+// CountsAll returns the counts of every dimension a page shows — by
+// course, office, province (or, with a province in the filter, its
+// municipalities) and month — from one pass over the roll-up in its own
+// key order (no sort), plus one over the deltas not folded yet. It gives
+// what Counts gives per dimension, several times faster.
+func (s *StatsService) CountsAll(ctx context.Context, f courses.StatsFilter) (map[courses.StatsDimension][]courses.StatsCount, map[courses.StatsDimension]courses.StatsCount, error) {
+	src, geo, geoDim := "stats_provinces", "province", courses.ByProvince
+	if f.Province != "" {
+		src, geo, geoDim = "stats_municipalities", "cbs_code", courses.ByMunicipality
+	}
+	where := "association_id = ? AND month >= ? AND month <= ?"
+	args := []any{f.AssociationID, int(f.From), int(f.To)}
+	if f.CourseID != 0 {
+		where += " AND course_id = ?"
+		args = append(args, f.CourseID)
+	}
+	if f.Office != "" {
+		where += " AND office = ?"
+		args = append(args, string(f.Office))
+	}
+	if f.Province != "" {
+		where += " AND province = ?"
+		args = append(args, f.Province)
+	}
+	type cell struct {
+		course              int64
+		office, geo         string
+		month               int
+		enrolled, completed int
+	}
+	var cells []cell
+	for _, table := range []string{src, "stats_deltas"} {
+		// The roll-up's primary key is (association, course, office,
+		// province or cbs_code, month): grouping in that order reads it in
+		// order, without sorting.
+		q := `SELECT course_id, office, ` + geo + `, month, SUM(enrolled), SUM(completed) FROM ` + table + ` WHERE ` + where +
+			` GROUP BY course_id, office, ` + geo + `, month`
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, nil, wrap(err, "statistics")
+		}
+		for rows.Next() {
+			var c cell
+			if err := rows.Scan(&c.course, &c.office, &c.geo, &c.month, &c.enrolled, &c.completed); err != nil {
+				rows.Close()
+				return nil, nil, wrap(err, "statistics")
+			}
+			if c.enrolled != 0 || c.completed != 0 {
+				cells = append(cells, c)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, nil, wrap(err, "statistics")
+		}
+	}
+	type key struct {
+		k      string
+		course int64
+	}
+	dims := []courses.StatsDimension{courses.ByCourse, courses.ByOffice, geoDim, courses.ByMonth}
+	perKey := map[courses.StatsDimension]map[key]*[2]int{}
+	for _, d := range dims {
+		perKey[d] = map[key]*[2]int{}
+	}
+	perCourse := map[int64]*[2]int{}
+	for _, c := range cells {
+		for _, d := range dims {
+			var k string
+			switch d {
+			case courses.ByCourse:
+				k = strconv.FormatInt(c.course, 10)
+			case courses.ByOffice:
+				k = c.office
+			case courses.ByMonth:
+				k = strconv.Itoa(c.month)
+			default:
+				k = c.geo
+			}
+			p := perKey[d][key{k, c.course}]
+			if p == nil {
+				p = &[2]int{}
+				perKey[d][key{k, c.course}] = p
+			}
+			p[0] += c.enrolled
+			p[1] += c.completed
+		}
+		pc := perCourse[c.course]
+		if pc == nil {
+			pc = &[2]int{}
+			perCourse[c.course] = pc
+		}
+		pc[0] += c.enrolled
+		pc[1] += c.completed
+	}
+	bound := func(c *courses.StatsCount, enrolled, completed int) {
+		c.Enrolled += enrolled
+		c.Completed += completed
+		c.EnrolledPeople = max(c.EnrolledPeople, enrolled)
+		c.CompletedPeople = max(c.CompletedPeople, completed)
+		c.OpenPeople = max(c.OpenPeople, enrolled-completed)
+	}
+	var total courses.StatsCount
+	for _, pc := range perCourse {
+		bound(&total, pc[0], pc[1])
+	}
+	out := map[courses.StatsDimension][]courses.StatsCount{}
+	totals := map[courses.StatsDimension]courses.StatsCount{}
+	for _, d := range dims {
+		byKey := map[string]*courses.StatsCount{}
+		for k, p := range perKey[d] {
+			if p[0] == 0 && p[1] == 0 {
+				continue
+			}
+			c := byKey[k.k]
+			if c == nil {
+				c = &courses.StatsCount{Key: k.k}
+				byKey[k.k] = c
+			}
+			bound(c, p[0], p[1])
+		}
+		rows := make([]courses.StatsCount, 0, len(byKey))
+		for _, c := range byKey {
+			rows = append(rows, *c)
+		}
+		slices.SortFunc(rows, func(a, b courses.StatsCount) int { return cmp.Compare(a.Key, b.Key) })
+		out[d], totals[d] = rows, total
+	}
+	return out, totals, nil
 }

@@ -185,6 +185,21 @@ func TestStatsMatchIndependentCount(t *testing.T) {
 						t.Errorf("%s %+v by %s: rows add up to %v, total says %d/%d", step, f, dim, sum, total.Enrolled, total.Completed)
 					}
 				}
+				// One pass for the page's four tables gives the same.
+				all, totals, err := stats.CountsAll(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				geo := courses.ByProvince
+				if f.Province != "" {
+					geo = courses.ByMunicipality
+				}
+				for _, dim := range []courses.StatsDimension{courses.ByCourse, courses.ByOffice, geo, courses.ByMonth} {
+					rows, total, _ := stats.Counts(ctx, f, dim)
+					if !slices.Equal(all[dim], rows) || totals[dim] != total {
+						t.Errorf("%s %+v by %s: CountsAll %+v / %+v, Counts %+v / %+v", step, f, dim, all[dim], totals[dim], rows, total)
+					}
+				}
 			}
 		}
 		type enrolment struct {
