@@ -48,10 +48,11 @@ import (
 //     Statenleden mostly serve from 30 March 2023 on; one in ten also holds
 //     a council seat in their province.
 //   - Scale. These full-size numbers (about 21,000 people over the three
-//     years) are scaled to People by largest remainders, keeping the
-//     shares; each municipality keeps at least one raadslid while People
-//     allows. A country of 100,000 thus has five times as many holders per
-//     municipality as the real one.
+//     years) are scaled to People, keeping the shares: over the offices by
+//     largest remainders, within an office over the municipalities (or
+//     provinces) by systematic sampling; each municipality keeps at least
+//     one raadslid while People allows. A country of 100,000 thus has five
+//     times as many holders per municipality as the real one.
 //   - Memberships: NVvR (Raadslid.Nu) about 60% of raadsleden,
 //     Wethoudersvereniging 70% of wethouders, NGB 90% of burgemeesters,
 //     Vereniging van Griffiers 90% of griffiers. The VNG's members are in
@@ -249,12 +250,13 @@ type generator struct {
 	conn     *sql.Conn // SQLite: the connection that writes
 	keys     []float64 // planEnrolments' scratch space
 	order    []int
-	// dayWeight holds the cumulative enrolment intensity per day of the
-	// three years (Amsterdam days from from's).
+	// cumDays holds the cumulative enrolment intensity of the days of the
+	// three years (Amsterdam days from day0 on), cumDays[0] = 0.
 	cumDays []float64
 	day0    time.Time
 }
 
+// genMunicipality is a municipality of the list and its council seats.
 type genMunicipality struct {
 	CBS      string `bun:"cbs_code"`
 	Name     string `bun:"name"`
@@ -262,6 +264,8 @@ type genMunicipality struct {
 	seats    int
 }
 
+// genCourse is a published course with what its enrolments and
+// certificates need.
 type genCourse struct {
 	ID         int64   `bun:"id"`
 	Slug       string  `bun:"slug"`
@@ -279,6 +283,7 @@ type genCourse struct {
 	completion float64 // chance an enrolment is completed
 }
 
+// genAssociation is one of the associations that come with the migrations.
 type genAssociation struct {
 	slug string
 	id   int64
@@ -309,15 +314,15 @@ func (o genOffice) covers(day string) bool {
 	return o.starts.Format(time.DateOnly) <= day && (o.ends.IsZero() || o.ends.Format(time.DateOnly) >= day)
 }
 
+// genPerson is a synthetic office holder.
 type genPerson struct {
-	id       int64
-	name     string
-	email    string
-	offices  []genOffice // in the order their rows are written (their ids)
-	assoc    uint8
-	lo, hi   time.Time // when this person enrols: their terms within the three years
-	courses  int       // how many courses they enrol in
-	province string
+	id      int64
+	name    string
+	email   string
+	offices []genOffice // in the order their rows are written (their ids)
+	assoc   uint8
+	lo, hi  time.Time // when this person enrols: their terms within the three years
+	courses int       // how many courses they enrol in
 }
 
 // load reads the catalogue, municipalities, associations and offices.
@@ -339,11 +344,6 @@ func (g *generator) load(ctx context.Context) error {
 	}
 	if len(g.courses) == 0 {
 		return courses.Errorf(courses.EINVALID, "no published courses: load the catalogue first (raadzaam migrate / serve)")
-	}
-	if g.opt.Courses > len(g.courses) {
-		if err := g.copyCourses(ctx); err != nil {
-			return err
-		}
 	}
 	var assocs []associationRow
 	if err := d.NewSelect().Model(&assocs).Where("slug IN (?)", bun.List(generatedAssociations)).Scan(ctx); err != nil {
@@ -383,6 +383,10 @@ func (g *generator) load(ctx context.Context) error {
 	for _, s := range numbers {
 		g.numbers[s] = true
 	}
+	// Last, when nothing else stands in the way: the copies are stored at once.
+	if g.opt.Courses > len(g.courses) {
+		return g.copyCourses(ctx)
+	}
 	return nil
 }
 
@@ -416,7 +420,11 @@ func (g *generator) loadCourses(ctx context.Context) error {
 // transaction.
 func (g *generator) copyCourses(ctx context.Context) error {
 	cs := NewCourseService(g.d)
-	originals := slices.Clone(g.courses)
+	// Copies of the courses themselves, not of earlier copies.
+	originals := slices.DeleteFunc(slices.Clone(g.courses), func(c genCourse) bool { return strings.Contains(c.Slug, "-kopie-") })
+	if len(originals) == 0 {
+		originals = slices.Clone(g.courses)
+	}
 	taken := map[string]bool{}
 	var slugs []string
 	if err := g.d.NewSelect().TableExpr("courses").Column("slug").Scan(ctx, &slugs); err != nil {
@@ -620,10 +628,8 @@ func (g *generator) plan() {
 		for range c.count {
 			p := &genPerson{}
 			if c.muni >= 0 {
-				p.province = g.munis[c.muni].Province
 				g.municipalOffice(p, c.office, g.munis[c.muni].CBS)
 			} else {
-				p.province = c.province
 				g.provincialOffice(p, c.office, provinces[c.province])
 			}
 			g.people = append(g.people, p)
@@ -1110,24 +1116,27 @@ func (g *generator) writeEnrolments(ctx context.Context, sum *GenerateSummary) e
 	for next < len(g.people) {
 		var enrolments, completions, certificates int
 		err := g.inBulk(ctx, func(b bulkWriter) error {
-			enrolments, completions, certificates = 0, 0, 0
+			enrolments = 0
 			cells := map[statsCell][2]int{}
+			var certs [][]any
 			for enrolments < enrolmentsPerTx && next < len(g.people) {
 				batch = g.planEnrolments(g.people[next], batch)
 				next++
 				if len(batch) < enrolmentBatch && next < len(g.people) {
 					continue
 				}
-				done, err := g.writeEnrolmentBatch(ctx, b, batch, cells)
-				if err != nil {
+				var err error
+				if certs, err = g.writeEnrolmentBatch(ctx, b, batch, cells, certs); err != nil {
 					return err
 				}
 				enrolments += len(batch)
-				completions += done
-				certificates += done
 				batch = batch[:0]
 				g.opt.Progress("enrolments", written+enrolments, total)
 			}
+			if err := b.insert(ctx, "certificates", certificateColumns, certs); err != nil {
+				return err
+			}
+			completions, certificates = len(certs), len(certs)
 			return g.addStats(ctx, b, cells)
 		})
 		if err != nil {
@@ -1184,16 +1193,14 @@ func (g *generator) planEnrolments(p *genPerson, batch []genEnrolment) []genEnro
 	return batch
 }
 
-// writeEnrolmentBatch writes enrolments and the certificates of the
-// completed ones, adds them to the statistics' cells and returns the
-// number of completions.
-func (g *generator) writeEnrolmentBatch(ctx context.Context, b bulkWriter, batch []genEnrolment, cells map[statsCell][2]int) (int, error) {
+// writeEnrolmentBatch writes enrolments, adds them to the statistics'
+// cells and appends the certificates of the completed ones to certs.
+func (g *generator) writeEnrolmentBatch(ctx context.Context, b bulkWriter, batch []genEnrolment, cells map[statsCell][2]int, certs [][]any) ([][]any, error) {
 	ids, err := b.ids(ctx, "enrolments", len(batch))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	rows := make([][]any, len(batch))
-	var certs [][]any
 	for i, e := range batch {
 		office, cbs := g.attribution(e.person, e.enrolled)
 		month := courses.MonthOf(e.enrolled)
@@ -1214,14 +1221,9 @@ func (g *generator) writeEnrolmentBatch(ctx context.Context, b bulkWriter, batch
 		g.count(cells, e, office, cbs, month)
 	}
 	if err := b.insert(ctx, "enrolments", enrolmentColumns, rows); err != nil {
-		return 0, err
+		return nil, err
 	}
-	// In the order of their numbers, which the unique index keeps.
-	slices.SortFunc(certs, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
-	if err := b.insert(ctx, "certificates", certificateColumns, certs); err != nil {
-		return 0, err
-	}
-	return len(certs), nil
+	return certs, nil
 }
 
 // statsCell is a cell of the statistics' roll-up by municipality: an
@@ -1415,6 +1417,8 @@ func (g *generator) inBulk(ctx context.Context, fn func(bulkWriter) error) error
 	if err := fn(b); err != nil {
 		return err
 	}
+	t0 := time.Now()
+	defer func() { ExecTimes["commit"] += time.Since(t0) }()
 	return wrap(tx.Commit(), "commit")
 }
 
@@ -1549,7 +1553,11 @@ func (b *sqlBulk) lockStats(context.Context) error { return nil }
 
 // exec runs the statement that query makes for n rows over rows, up to
 // sqlBulkRows at a time, each shape prepared once under name.
+var ExecTimes = map[string]time.Duration{}
+
 func (b *sqlBulk) exec(ctx context.Context, name string, rows [][]any, query func(n int) string) error {
+	t0 := time.Now()
+	defer func() { ExecTimes[name] += time.Since(t0) }()
 	for len(rows) > 0 {
 		n := min(len(rows), sqlBulkRows)
 		key := name + "/" + strconv.Itoa(n)

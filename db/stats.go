@@ -417,10 +417,26 @@ func (s *StatsService) CourseNames(ctx context.Context) ([]CourseName, error) {
 // municipalities) and month — from one pass over the roll-up in its own
 // key order (no sort), plus one over the deltas not folded yet. It gives
 // what Counts gives per dimension, several times faster.
+//
+// On PostgreSQL four grouped queries are faster (BENCHMARKS.md,
+// statistics): its hash aggregation sends a few rows per dimension, where
+// the single pass sends every roll-up row of the filter to Go.
 func (s *StatsService) CountsAll(ctx context.Context, f courses.StatsFilter) (map[courses.StatsDimension][]courses.StatsCount, map[courses.StatsDimension]courses.StatsCount, error) {
 	src, geo, geoDim := "stats_provinces", "province", courses.ByProvince
 	if f.Province != "" {
 		src, geo, geoDim = "stats_municipalities", "cbs_code", courses.ByMunicipality
+	}
+	if s.db.Kind == Postgres {
+		out := map[courses.StatsDimension][]courses.StatsCount{}
+		totals := map[courses.StatsDimension]courses.StatsCount{}
+		for _, d := range []courses.StatsDimension{courses.ByCourse, courses.ByOffice, geoDim, courses.ByMonth} {
+			rows, total, err := s.Counts(ctx, f, d)
+			if err != nil {
+				return nil, nil, err
+			}
+			out[d], totals[d] = rows, total
+		}
+		return out, totals, nil
 	}
 	where := "association_id = ? AND month >= ? AND month <= ?"
 	args := []any{f.AssociationID, int(f.From), int(f.To)}
