@@ -15,7 +15,7 @@ import (
 
 // countryGenerate fills a database with a synthetic country for demos and
 // benchmarks: country generate [--people N] [--enrolments M] [--seed S]
-// [--force]. It refuses a database with real accounts unless --force, so
+// [--courses C] [--force]. It refuses a database with real accounts unless --force, so
 // that nobody adds thousands of invented office holders to production.
 func countryGenerate(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logger, args []string, stdout io.Writer, l *Locale) error {
 	fs := flag.NewFlagSet("country generate", flag.ContinueOnError)
@@ -23,6 +23,7 @@ func countryGenerate(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logge
 	people := fs.String("people", "1000", "")
 	enrolments := fs.String("enrolments", "", "")
 	seedFlag := fs.String("seed", "1", "")
+	courseCount := fs.String("courses", "0", "")
 	force := fs.Bool("force", false, "")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageError{args: append([]string{"country", "generate"}, args...)}
@@ -40,6 +41,9 @@ func countryGenerate(ctx context.Context, d *db.DB, cfg *Config, log *slog.Logge
 		opt.Enrolments = number("enrolments", *enrolments, 0, 100_000_000)
 	}
 	opt.Seed = uint64(number("seed", *seedFlag, 0, 1<<31-1))
+	// The shipped catalogue has 8 courses: a million enrolments over
+	// 100,000 people need numbered copies (--courses 20).
+	opt.Courses = number("courses", *courseCount, 0, 1000)
 	if len(problems) > 0 {
 		return courses.Invalid("country generate", problems...)
 	}

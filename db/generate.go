@@ -1116,27 +1116,24 @@ func (g *generator) writeEnrolments(ctx context.Context, sum *GenerateSummary) e
 	for next < len(g.people) {
 		var enrolments, completions, certificates int
 		err := g.inBulk(ctx, func(b bulkWriter) error {
-			enrolments = 0
+			enrolments, completions, certificates = 0, 0, 0
 			cells := map[statsCell][2]int{}
-			var certs [][]any
 			for enrolments < enrolmentsPerTx && next < len(g.people) {
 				batch = g.planEnrolments(g.people[next], batch)
 				next++
 				if len(batch) < enrolmentBatch && next < len(g.people) {
 					continue
 				}
-				var err error
-				if certs, err = g.writeEnrolmentBatch(ctx, b, batch, cells, certs); err != nil {
+				done, err := g.writeEnrolmentBatch(ctx, b, batch, cells)
+				if err != nil {
 					return err
 				}
 				enrolments += len(batch)
+				completions += done
+				certificates += done
 				batch = batch[:0]
 				g.opt.Progress("enrolments", written+enrolments, total)
 			}
-			if err := b.insert(ctx, "certificates", certificateColumns, certs); err != nil {
-				return err
-			}
-			completions, certificates = len(certs), len(certs)
 			return g.addStats(ctx, b, cells)
 		})
 		if err != nil {
@@ -1193,14 +1190,16 @@ func (g *generator) planEnrolments(p *genPerson, batch []genEnrolment) []genEnro
 	return batch
 }
 
-// writeEnrolmentBatch writes enrolments, adds them to the statistics'
-// cells and appends the certificates of the completed ones to certs.
-func (g *generator) writeEnrolmentBatch(ctx context.Context, b bulkWriter, batch []genEnrolment, cells map[statsCell][2]int, certs [][]any) ([][]any, error) {
+// writeEnrolmentBatch writes enrolments and the certificates of the
+// completed ones, adds them to the statistics' cells and returns the
+// number of completions.
+func (g *generator) writeEnrolmentBatch(ctx context.Context, b bulkWriter, batch []genEnrolment, cells map[statsCell][2]int) (int, error) {
 	ids, err := b.ids(ctx, "enrolments", len(batch))
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	rows := make([][]any, len(batch))
+	var certs [][]any
 	for i, e := range batch {
 		office, cbs := g.attribution(e.person, e.enrolled)
 		month := courses.MonthOf(e.enrolled)
@@ -1221,9 +1220,14 @@ func (g *generator) writeEnrolmentBatch(ctx context.Context, b bulkWriter, batch
 		g.count(cells, e, office, cbs, month)
 	}
 	if err := b.insert(ctx, "enrolments", enrolmentColumns, rows); err != nil {
-		return nil, err
+		return 0, err
 	}
-	return certs, nil
+	// In the order of their numbers, which the unique index keeps.
+	slices.SortFunc(certs, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
+	if err := b.insert(ctx, "certificates", certificateColumns, certs); err != nil {
+		return 0, err
+	}
+	return len(certs), nil
 }
 
 // statsCell is a cell of the statistics' roll-up by municipality: an
@@ -1417,8 +1421,6 @@ func (g *generator) inBulk(ctx context.Context, fn func(bulkWriter) error) error
 	if err := fn(b); err != nil {
 		return err
 	}
-	t0 := time.Now()
-	defer func() { ExecTimes["commit"] += time.Since(t0) }()
 	return wrap(tx.Commit(), "commit")
 }
 
@@ -1553,11 +1555,7 @@ func (b *sqlBulk) lockStats(context.Context) error { return nil }
 
 // exec runs the statement that query makes for n rows over rows, up to
 // sqlBulkRows at a time, each shape prepared once under name.
-var ExecTimes = map[string]time.Duration{}
-
 func (b *sqlBulk) exec(ctx context.Context, name string, rows [][]any, query func(n int) string) error {
-	t0 := time.Now()
-	defer func() { ExecTimes[name] += time.Since(t0) }()
 	for len(rows) > 0 {
 		n := min(len(rows), sqlBulkRows)
 		key := name + "/" + strconv.Itoa(n)
