@@ -461,9 +461,9 @@ func statsChart(l *Locale, t courses.StatsTable) template.HTML {
 		} else if rate, ok := row.Rate(); ok {
 			b.Value, b.Text = rate, percent(l, rate)
 		} else {
-			// A rate that may not be shown is a dash, as in the table: "<5"
-			// would read as "under 5 %".
-			b.Hidden, b.Text = true, "–"
+			// A rate that may not be shown is a dash, as in the table, and
+			// no bar: "<5" would read as "under 5 %".
+			b.Value, b.Text = 0, "–"
 		}
 		c.Bars = append(c.Bars, b)
 	}

@@ -207,13 +207,10 @@ func barLength(v, top, barSpace float64) float64 {
 	return max(l, 1)
 }
 
-// valueText is the text at the end of a bar: its Text, or for a hidden bar
-// without one HiddenText, or else its Value with at most two decimals.
+// valueText is the text at the end of a bar: HiddenText for a hidden bar,
+// else its Text or, without one, its Value with at most two decimals.
 func valueText(bar Bar) string {
 	if bar.Hidden {
-		if t := cleanText(bar.Text); t != "" {
-			return t
-		}
 		return HiddenText
 	}
 	if t := cleanText(bar.Text); t != "" {
