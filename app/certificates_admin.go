@@ -267,8 +267,8 @@ func (a *application) handleAssociationCertificatesZIP(c *fiber.Ctx) error {
 func (a *application) writeCertificatesZIP(ctx context.Context, w *bufio.Writer, associationID int64, from, to time.Time, l *Locale) error {
 	zw := zip.NewWriter(w)
 	var index strings.Builder
-	index.WriteString("\ufeff" + strings.Join([]string{l.T("certificate.number"), l.T("field.name"), l.T("certificates.course"),
-		l.T("certificates.completed_on"), l.T("certificates.issued_on"), l.T("certificates.valid_until")}, ";") + "\r\n")
+	index.WriteString("\ufeff" + csvRow(l.T("certificate.number"), l.T("field.name"), l.T("certificates.course"),
+		l.T("certificates.completed_on"), l.T("certificates.issued_on"), l.T("certificates.valid_until")))
 	used := map[string]bool{}
 	err := a.certs.store.MemberCertificates(ctx, associationID, from, to, func(cert *courses.Certificate, b []byte) error {
 		if b == nil {

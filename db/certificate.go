@@ -316,7 +316,8 @@ func userRef(id int64) *int64 {
 	return &id
 }
 
-// checkReason checks a revocation's or re-issue's reason.
+// checkReason checks the reason for a manual completion, a revocation or
+// a re-issue: 3 to 500 characters.
 func checkReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if n := len([]rune(reason)); n < 3 || n > 500 {

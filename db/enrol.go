@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -184,13 +183,9 @@ func (s *LearningService) EnrolmentByID(ctx context.Context, id int64) (*courses
 // word, with the reason. An enrolment completed already stays as it was;
 // done reports whether this call completed it.
 func (s *LearningService) CompleteManually(ctx context.Context, enrolmentID, by int64, reason string) (e *courses.Enrolment, done bool, err error) {
-	reason = strings.TrimSpace(reason)
-	if n := len([]rune(reason)); n < 3 || n > 500 {
-		key := courses.ProblemTooShort
-		if n > 500 {
-			key = courses.ProblemTooLong
-		}
-		return nil, false, courses.Invalid("reason", courses.Problem{Field: "reason", Key: key, Args: map[string]any{"min": 3, "max": 500, "length": n}})
+	reason, err = checkReason(reason)
+	if err != nil {
+		return nil, false, err
 	}
 	now := s.db.Now().UTC()
 	err = s.db.inTx(ctx, func(tx bun.Tx) error {
