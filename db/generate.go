@@ -1320,7 +1320,46 @@ func (g *generator) addStats(ctx context.Context, b bulkWriter, cells map[statsC
 		}
 		rows[i] = []any{assoc, g.courses[p.course].ID, string(courses.Offices[p.office]), p.province, int(p.month), n[0], n[1]}
 	}
-	return b.upsert(ctx, "stats_provinces", statsProvinceColumns, statsProvinceKey, rows)
+	if err := b.upsert(ctx, "stats_provinces", statsProvinceColumns, statsProvinceKey, rows); err != nil {
+		return err
+	}
+	// The coarser roll-ups: without the place, and without the office
+	// (rows[i] is association, course, office, province, month, counts).
+	for _, coarse := range []struct {
+		table, key string
+		cols       []string
+		by         int // the column of rows[i] it keeps: the office or the province
+	}{
+		{"stats_offices", "association_id, course_id, office, month", []string{"association_id", "course_id", "office", "month", "enrolled", "completed"}, 2},
+		{"stats_places", "association_id, course_id, province, month", []string{"association_id", "course_id", "province", "month", "enrolled", "completed"}, 3},
+	} {
+		type key struct {
+			assoc, course int64
+			by            string
+			month         int
+		}
+		sums := map[key][2]int{}
+		var keys []key
+		for _, r := range rows {
+			k := key{r[0].(int64), r[1].(int64), r[coarse.by].(string), r[4].(int)}
+			n, ok := sums[k]
+			if !ok {
+				keys = append(keys, k)
+			}
+			sums[k] = [2]int{n[0] + r[5].(int), n[1] + r[6].(int)}
+		}
+		slices.SortFunc(keys, func(a, b key) int {
+			return cmp.Or(cmp.Compare(a.assoc, b.assoc), cmp.Compare(a.course, b.course), cmp.Compare(a.by, b.by), cmp.Compare(a.month, b.month))
+		})
+		out := make([][]any, len(keys))
+		for i, k := range keys {
+			out[i] = []any{k.assoc, k.course, k.by, k.month, sums[k][0], sums[k][1]}
+		}
+		if err := b.upsert(ctx, coarse.table, coarse.cols, coarse.key, out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // The roll-ups' columns, ending in the counts, and their primary keys.

@@ -386,6 +386,8 @@ func TestGenerateCountry(t *testing.T) {
 			for _, q := range []string{
 				"SELECT 'm|' || association_id || '|' || course_id || '|' || office || '|' || province || '|' || cbs_code || '|' || month || '|' || enrolled || '|' || completed FROM stats_municipalities",
 				"SELECT 'p|' || association_id || '|' || course_id || '|' || office || '|' || province || '|' || month || '|' || enrolled || '|' || completed FROM stats_provinces",
+				"SELECT 'o|' || association_id || '|' || course_id || '|' || office || '|' || month || '|' || enrolled || '|' || completed FROM stats_offices",
+				"SELECT 'l|' || association_id || '|' || course_id || '|' || province || '|' || month || '|' || enrolled || '|' || completed FROM stats_places",
 				"SELECT 'd|' || COUNT(*) FROM stats_deltas",
 			} {
 				var part []string

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
@@ -142,6 +141,16 @@ SELECT association_id, course_id, office, province, month, SUM(enrolled), SUM(co
 FROM stats_deltas WHERE id <= ? GROUP BY association_id, course_id, office, province, month
 ON CONFLICT (association_id, course_id, office, province, month) DO UPDATE
 SET enrolled = stats_provinces.enrolled + excluded.enrolled, completed = stats_provinces.completed + excluded.completed`,
+			`INSERT INTO stats_offices (association_id, course_id, office, month, enrolled, completed)
+SELECT association_id, course_id, office, month, SUM(enrolled), SUM(completed)
+FROM stats_deltas WHERE id <= ? GROUP BY association_id, course_id, office, month
+ON CONFLICT (association_id, course_id, office, month) DO UPDATE
+SET enrolled = stats_offices.enrolled + excluded.enrolled, completed = stats_offices.completed + excluded.completed`,
+			`INSERT INTO stats_places (association_id, course_id, province, month, enrolled, completed)
+SELECT association_id, course_id, province, month, SUM(enrolled), SUM(completed)
+FROM stats_deltas WHERE id <= ? GROUP BY association_id, course_id, province, month
+ON CONFLICT (association_id, course_id, province, month) DO UPDATE
+SET enrolled = stats_places.enrolled + excluded.enrolled, completed = stats_places.completed + excluded.completed`,
 		} {
 			if _, err := tx.NewRaw(q, last).Exec(ctx); err != nil {
 				return wrap(err, "fold statistics")
@@ -210,8 +219,28 @@ FROM stats_municipalities GROUP BY association_id, course_id, office, province, 
 				return wrap(err, "rebuild statistics")
 			}
 		}
-		return nil
+		return coarseStats(ctx, tx)
 	})
+}
+
+// coarseStats computes the roll-ups by office and by province anew from the
+// one by office and province.
+func coarseStats(ctx context.Context, idb bun.IDB) error {
+	for _, q := range []string{
+		`DELETE FROM stats_offices`,
+		`DELETE FROM stats_places`,
+		`INSERT INTO stats_offices (association_id, course_id, office, month, enrolled, completed)
+SELECT association_id, course_id, office, month, SUM(enrolled), SUM(completed)
+FROM stats_provinces GROUP BY association_id, course_id, office, month`,
+		`INSERT INTO stats_places (association_id, course_id, province, month, enrolled, completed)
+SELECT association_id, course_id, province, month, SUM(enrolled), SUM(completed)
+FROM stats_provinces GROUP BY association_id, course_id, province, month`,
+	} {
+		if _, err := idb.ExecContext(ctx, q); err != nil {
+			return wrap(err, "statistics by office and by province")
+		}
+	}
+	return nil
 }
 
 // StatsNeedRebuild reports whether enrolments wait for their attribution
@@ -230,11 +259,27 @@ func NewStatsService(db *DB) *StatsService { return &StatsService{db: db} }
 // statsColumns maps a dimension to the column it groups by: an allow-list,
 // never text from a request.
 var statsColumns = map[courses.StatsDimension]string{
-	courses.ByCourse:       "CAST(course_id AS TEXT)",
+	courses.ByCourse:       "course_id",
 	courses.ByOffice:       "office",
 	courses.ByProvince:     "province",
 	courses.ByMunicipality: "cbs_code",
-	courses.ByMonth:        "CAST(month AS TEXT)",
+	courses.ByMonth:        "month",
+}
+
+// statsSource picks the smallest roll-up that holds the columns a table of
+// dim under f groups and filters by, besides the course and the month that
+// they all hold. The deltas not folded yet hold every column.
+func statsSource(f courses.StatsFilter, dim courses.StatsDimension) string {
+	switch {
+	case dim == courses.ByMunicipality:
+		return "stats_municipalities" // a province's municipalities
+	case f.Province == "" && dim != courses.ByProvince:
+		return "stats_offices" // by course, office or month
+	case f.Office == "" && dim != courses.ByOffice:
+		return "stats_places" // by course, province or month
+	default:
+		return "stats_provinces"
+	}
 }
 
 // Counts returns the raw counts of a dimension under the filter, one per
@@ -246,10 +291,7 @@ func (s *StatsService) Counts(ctx context.Context, f courses.StatsFilter, dim co
 	if !ok {
 		return nil, courses.StatsCount{}, courses.Errorf(courses.EINVALID, "no statistics by %q", dim)
 	}
-	src := "stats_provinces"
-	if dim == courses.ByMunicipality || f.Province != "" {
-		src = "stats_municipalities"
-	}
+	src := statsSource(f, dim)
 	where := "association_id = ? AND month >= ? AND month <= ?"
 	args := []any{f.AssociationID, int(f.From), int(f.To)}
 	if f.CourseID != 0 {
@@ -264,19 +306,35 @@ func (s *StatsService) Counts(ctx context.Context, f courses.StatsFilter, dim co
 		where += " AND province = ?"
 		args = append(args, f.Province)
 	}
-	q := `SELECT k, course_id, SUM(enrolled) AS enrolled, SUM(completed) AS completed FROM (
-SELECT ` + col + ` AS k, course_id, enrolled, completed FROM ` + src + ` WHERE ` + where + `
-UNION ALL
-SELECT ` + col + ` AS k, course_id, enrolled, completed FROM stats_deltas WHERE ` + where + `
-) x GROUP BY k, course_id`
-	var cells []struct {
-		K         string `bun:"k"`
-		CourseID  int64  `bun:"course_id"`
-		Enrolled  int    `bun:"enrolled"`
-		Completed int    `bun:"completed"`
+	// The roll-up and the deltas are grouped apart, each in the order of an
+	// index where there is one (a province's municipalities), and added here.
+	type cell struct {
+		k      string
+		course int64
 	}
-	if err := s.db.NewRaw(q, append(args, args...)...).Scan(ctx, &cells); err != nil {
-		return nil, courses.StatsCount{}, wrap(err, "statistics")
+	sums := map[cell][2]int{}
+	for _, table := range []string{src, "stats_deltas"} {
+		q := `SELECT CAST(` + col + ` AS TEXT), course_id, SUM(enrolled), SUM(completed) FROM ` + table +
+			` WHERE ` + where + ` GROUP BY ` + col + `, course_id`
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, courses.StatsCount{}, wrap(err, "statistics")
+		}
+		for rows.Next() {
+			var c cell
+			var enrolled, completed int
+			if err := rows.Scan(&c.k, &c.course, &enrolled, &completed); err != nil {
+				rows.Close()
+				return nil, courses.StatsCount{}, wrap(err, "statistics")
+			}
+			n := sums[c]
+			sums[c] = [2]int{n[0] + enrolled, n[1] + completed}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, courses.StatsCount{}, wrap(err, "statistics")
+		}
 	}
 	byKey := map[string]*courses.StatsCount{}
 	perCourse := map[int64]*courses.StatsCount{}
@@ -289,23 +347,23 @@ SELECT ` + col + ` AS k, course_id, enrolled, completed FROM stats_deltas WHERE 
 		c.CompletedPeople = max(c.CompletedPeople, completed)
 		c.OpenPeople = max(c.OpenPeople, enrolled-completed)
 	}
-	for _, c := range cells {
-		if c.Enrolled == 0 && c.Completed == 0 {
+	for c, n := range sums {
+		if n[0] == 0 && n[1] == 0 {
 			continue
 		}
-		k := byKey[c.K]
+		k := byKey[c.k]
 		if k == nil {
-			k = &courses.StatsCount{Key: c.K}
-			byKey[c.K] = k
+			k = &courses.StatsCount{Key: c.k}
+			byKey[c.k] = k
 		}
-		add(k, c.Enrolled, c.Completed)
-		bound(k, c.Enrolled, c.Completed)
-		pc := perCourse[c.CourseID]
+		add(k, n[0], n[1])
+		bound(k, n[0], n[1])
+		pc := perCourse[c.course]
 		if pc == nil {
 			pc = &courses.StatsCount{}
-			perCourse[c.CourseID] = pc
+			perCourse[c.course] = pc
 		}
-		add(pc, c.Enrolled, c.Completed)
+		add(pc, n[0], n[1])
 	}
 	var total courses.StatsCount
 	for _, pc := range perCourse {
@@ -414,147 +472,20 @@ func (s *StatsService) CourseNames(ctx context.Context) ([]CourseName, error) {
 
 // CountsAll returns the counts of every dimension a page shows — by
 // course, office, province (or, with a province in the filter, its
-// municipalities) and month — from one pass over the roll-up in its own
-// key order (no sort), plus one over the deltas not folded yet. It gives
-// what Counts gives per dimension, several times faster.
-//
-// On PostgreSQL four grouped queries are faster (BENCHMARKS.md,
-// statistics): its hash aggregation sends a few rows per dimension, where
-// the single pass sends every roll-up row of the filter to Go.
+// municipalities) and month — each from the smallest roll-up that holds it
+// (statsSource), grouped by the database.
 func (s *StatsService) CountsAll(ctx context.Context, f courses.StatsFilter) (map[courses.StatsDimension][]courses.StatsCount, map[courses.StatsDimension]courses.StatsCount, error) {
-	src, geo, geoDim := "stats_provinces", "province", courses.ByProvince
+	geo := courses.ByProvince
 	if f.Province != "" {
-		src, geo, geoDim = "stats_municipalities", "cbs_code", courses.ByMunicipality
-	}
-	if s.db.Kind == Postgres {
-		out := map[courses.StatsDimension][]courses.StatsCount{}
-		totals := map[courses.StatsDimension]courses.StatsCount{}
-		for _, d := range []courses.StatsDimension{courses.ByCourse, courses.ByOffice, geoDim, courses.ByMonth} {
-			rows, total, err := s.Counts(ctx, f, d)
-			if err != nil {
-				return nil, nil, err
-			}
-			out[d], totals[d] = rows, total
-		}
-		return out, totals, nil
-	}
-	where := "association_id = ? AND month >= ? AND month <= ?"
-	args := []any{f.AssociationID, int(f.From), int(f.To)}
-	if f.CourseID != 0 {
-		where += " AND course_id = ?"
-		args = append(args, f.CourseID)
-	}
-	if f.Office != "" {
-		where += " AND office = ?"
-		args = append(args, string(f.Office))
-	}
-	if f.Province != "" {
-		where += " AND province = ?"
-		args = append(args, f.Province)
-	}
-	type cell struct {
-		course              int64
-		office, geo         string
-		month               int
-		enrolled, completed int
-	}
-	var cells []cell
-	for _, table := range []string{src, "stats_deltas"} {
-		// The roll-up's primary key is (association, course, office,
-		// province or cbs_code, month): grouping in that order reads it in
-		// order, without sorting.
-		q := `SELECT course_id, office, ` + geo + `, month, SUM(enrolled), SUM(completed) FROM ` + table + ` WHERE ` + where +
-			` GROUP BY course_id, office, ` + geo + `, month`
-		rows, err := s.db.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, nil, wrap(err, "statistics")
-		}
-		for rows.Next() {
-			var c cell
-			if err := rows.Scan(&c.course, &c.office, &c.geo, &c.month, &c.enrolled, &c.completed); err != nil {
-				rows.Close()
-				return nil, nil, wrap(err, "statistics")
-			}
-			if c.enrolled != 0 || c.completed != 0 {
-				cells = append(cells, c)
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, nil, wrap(err, "statistics")
-		}
-	}
-	type key struct {
-		k      string
-		course int64
-	}
-	dims := []courses.StatsDimension{courses.ByCourse, courses.ByOffice, geoDim, courses.ByMonth}
-	perKey := map[courses.StatsDimension]map[key]*[2]int{}
-	for _, d := range dims {
-		perKey[d] = map[key]*[2]int{}
-	}
-	perCourse := map[int64]*[2]int{}
-	for _, c := range cells {
-		for _, d := range dims {
-			var k string
-			switch d {
-			case courses.ByCourse:
-				k = strconv.FormatInt(c.course, 10)
-			case courses.ByOffice:
-				k = c.office
-			case courses.ByMonth:
-				k = strconv.Itoa(c.month)
-			default:
-				k = c.geo
-			}
-			p := perKey[d][key{k, c.course}]
-			if p == nil {
-				p = &[2]int{}
-				perKey[d][key{k, c.course}] = p
-			}
-			p[0] += c.enrolled
-			p[1] += c.completed
-		}
-		pc := perCourse[c.course]
-		if pc == nil {
-			pc = &[2]int{}
-			perCourse[c.course] = pc
-		}
-		pc[0] += c.enrolled
-		pc[1] += c.completed
-	}
-	bound := func(c *courses.StatsCount, enrolled, completed int) {
-		c.Enrolled += enrolled
-		c.Completed += completed
-		c.EnrolledPeople = max(c.EnrolledPeople, enrolled)
-		c.CompletedPeople = max(c.CompletedPeople, completed)
-		c.OpenPeople = max(c.OpenPeople, enrolled-completed)
-	}
-	var total courses.StatsCount
-	for _, pc := range perCourse {
-		bound(&total, pc[0], pc[1])
+		geo = courses.ByMunicipality
 	}
 	out := map[courses.StatsDimension][]courses.StatsCount{}
 	totals := map[courses.StatsDimension]courses.StatsCount{}
-	for _, d := range dims {
-		byKey := map[string]*courses.StatsCount{}
-		for k, p := range perKey[d] {
-			if p[0] == 0 && p[1] == 0 {
-				continue
-			}
-			c := byKey[k.k]
-			if c == nil {
-				c = &courses.StatsCount{Key: k.k}
-				byKey[k.k] = c
-			}
-			bound(c, p[0], p[1])
+	for _, d := range []courses.StatsDimension{courses.ByCourse, courses.ByOffice, geo, courses.ByMonth} {
+		rows, total, err := s.Counts(ctx, f, d)
+		if err != nil {
+			return nil, nil, err
 		}
-		rows := make([]courses.StatsCount, 0, len(byKey))
-		for _, c := range byKey {
-			rows = append(rows, *c)
-		}
-		slices.SortFunc(rows, func(a, b courses.StatsCount) int { return cmp.Compare(a.Key, b.Key) })
 		out[d], totals[d] = rows, total
 	}
 	return out, totals, nil
