@@ -4,6 +4,11 @@
 # production uses PostgreSQL through DATABASE_URL.
 
 FROM golang:1.26-bookworm AS build
+# The toolchain that builds production: Go 1.26.8's standard library has
+# advisories that Go 1.27.3 fixes. The go command fetches it from the module
+# proxy; the module itself stays at go 1.26. .ci/run reads this line and
+# runs govulncheck with the same toolchain, so keep it in this form.
+ENV GOTOOLCHAIN=go1.27.3
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

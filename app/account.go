@@ -99,7 +99,11 @@ func (a *application) reauthenticate(c *fiber.Ctx, field string) error {
 	if err != nil {
 		return err
 	}
-	if !checkPassword(hash, c.FormValue(field)) {
+	ok, err := a.auth.checkPassword(ctx, hash, c.FormValue(field))
+	if err != nil {
+		return err
+	}
+	if !ok {
 		if _, err := a.auth.limiter.Fail(ctx, key, accountLimit); err != nil {
 			return err
 		}
@@ -132,7 +136,7 @@ func (a *application) handlePasswordChange(c *fiber.Ctx) error {
 	if len(problems) > 0 {
 		return a.renderAccount(c, fiber.StatusBadRequest, accountView{Problems: problems})
 	}
-	hash, err := hashPassword(password)
+	hash, err := a.auth.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

@@ -31,15 +31,26 @@ type inviteForm struct {
 
 // handleUsers lists accounts, searchable by name or address.
 func (a *application) handleUsers(c *fiber.Ctx) error {
-	v := usersView{Query: strings.Clone(c.Query("zoek")), Page: 1, Outbox: a.cfg.Demo, Invited: strings.Clone(c.Query("uitgenodigd"))}
-	if p := c.Query("pagina"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 100_000 {
-			return courses.Invalid("bad page", courses.Problem{Field: "pagina", Key: courses.ProblemNotNumber, Args: map[string]any{"value": truncateText(p, 10)}})
-		}
-		v.Page = n
+	page, err := pageParam(c.Query("pagina"))
+	if err != nil {
+		return err
 	}
+	v := usersView{Query: strings.Clone(c.Query("zoek")), Page: page, Outbox: a.cfg.Demo, Invited: strings.Clone(c.Query("uitgenodigd"))}
 	return a.renderUsers(c, fiber.StatusOK, v)
+}
+
+// pageParam reads the page number of a list (?pagina=): 1 when absent, a
+// field error when it is not a number from 1 to 100,000 (so an offset
+// cannot overflow).
+func pageParam(p string) (int, error) {
+	if p == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 100_000 {
+		return 0, courses.Invalid("bad page", courses.Problem{Field: "pagina", Key: courses.ProblemNotNumber, Args: map[string]any{"value": truncateText(p, 10)}})
+	}
+	return n, nil
 }
 
 func (a *application) renderUsers(c *fiber.Ctx, status int, v usersView) error {

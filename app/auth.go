@@ -53,6 +53,8 @@ type authenticator struct {
 	// dummyHash is verified when an address is unknown, so that a wrong
 	// address takes as long as a wrong password (no account enumeration).
 	dummyHash func() string
+	// hashes bounds the argon2id hashes computed at once (password.go).
+	hashes hashSlots
 	// verified remembers access tokens whose signature and claims were
 	// checked, until they expire, so that a token is parsed once per
 	// instance rather than on every request. Revocation is still checked
@@ -191,7 +193,10 @@ func (au *authenticator) signIn(ctx context.Context, email, password, code, clie
 	if id == 0 {
 		hash = au.dummyHash()
 	}
-	ok := checkPassword(hash, password)
+	ok, err := au.checkPassword(ctx, hash, password)
+	if err != nil {
+		return nil, err
+	}
 	if !ok || id == 0 || !active {
 		for key, policy := range map[string]courses.LimitPolicy{accountKey: accountLimit, ipKey: addressLimit} {
 			if _, err := au.limiter.Fail(ctx, key, policy); err != nil {

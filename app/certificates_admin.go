@@ -51,7 +51,11 @@ const certificatesPerPage = 50
 // handleCertificatesAdmin lists certificates, the newest first, searchable
 // by number, holder or course.
 func (a *application) handleCertificatesAdmin(c *fiber.Ctx) error {
-	v := certificatesAdminView{Query: strings.TrimSpace(c.Query("zoek")), Page: max(c.QueryInt("pagina", 1), 1), Now: a.auth.now()}
+	page, err := pageParam(c.Query("pagina"))
+	if err != nil {
+		return err
+	}
+	v := certificatesAdminView{Query: strings.TrimSpace(c.Query("zoek")), Page: page, Now: a.auth.now()}
 	list, total, err := a.certs.store.Search(c.UserContext(), db.CertificateFilter{Query: v.Query, Limit: certificatesPerPage,
 		Offset: (v.Page - 1) * certificatesPerPage})
 	if err != nil {

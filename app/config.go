@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"path/filepath"
@@ -47,6 +48,9 @@ type Config struct {
 	// certificates (RAADZAAM_CERTIFICATE_ASSETS, default
 	// $RAADZAAM_DATA/certificaat); missing files fall back to Raadzaam's own.
 	CertificateAssets string
+	// MetricsAddr is RAADZAAM_METRICS_ADDR, host:port of the listener that
+	// serves /metrics and nothing else (metrics.go); empty means none.
+	MetricsAddr string
 }
 
 // loadConfig reads the configuration through getenv and reports every
@@ -152,6 +156,16 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 		cfg.ShutdownTimeout = d
 	}
+	if v := strings.TrimSpace(getenv("RAADZAAM_METRICS_ADDR")); v != "" {
+		// A port of its own, never the public one: Fly exposes only
+		// PORT, so the metrics stay on the private network.
+		host, port, err := net.SplitHostPort(v)
+		p, perr := strconv.Atoi(port)
+		if err != nil || perr != nil || p < 1 || p > 65535 || p == cfg.Port || !validListenHost(host) {
+			bad("RAADZAAM_METRICS_ADDR", courses.ProblemUnknownValue, map[string]any{"value": v, "allowed": ":9091, 127.0.0.1:9091 (not PORT)"})
+		}
+		cfg.MetricsAddr = v
+	}
 	if len(problems) > 0 {
 		return nil, courses.Invalid("configuration", problems...)
 	}
@@ -168,4 +182,18 @@ func validDatabaseURL(s string) bool {
 	default:
 		return !strings.Contains(s, "://") // a plain file path
 	}
+}
+
+// validListenHost accepts an empty host (every address), an IP address or
+// a host name such as Fly's fly-local-6pn (the private network only).
+func validListenHost(h string) bool {
+	if h == "" || net.ParseIP(h) != nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r == '-' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -84,7 +84,14 @@ func loadKeyRing(raw, dataDir string) (*keyRing, error) {
 	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		return nil, err
 	}
+	// Synced before it is linked, and the folder after: a volume that
+	// fails or loses power soon after the first start would otherwise
+	// keep an empty key file, and the server would not start again.
 	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return nil, err
 	}
@@ -95,6 +102,10 @@ func loadKeyRing(raw, dataDir string) (*keyRing, error) {
 		return loadKeyRing(raw, dataDir)
 	} else if err != nil {
 		return nil, err
+	}
+	if d, err := os.Open(dataDir); err == nil { // the new name; best effort
+		_ = d.Sync()
+		d.Close()
 	}
 	return ring, nil
 }

@@ -32,7 +32,14 @@ type fakeSMTP struct {
 
 func startFakeSMTP(t *testing.T, refuse int) *fakeSMTP {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startFakeSMTPAt(t, "127.0.0.1:0", refuse)
+}
+
+// startFakeSMTPAt starts the fake server on addr, such as the address of a
+// mail server that was down.
+func startFakeSMTPAt(t *testing.T, addr string, refuse int) *fakeSMTP {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

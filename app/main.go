@@ -149,6 +149,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintln(stdout, l.T("cli.credential_rotated", "kid", kid))
 		return nil
+	case len(args) >= 2 && args[0] == "backup":
+		return backupDatabase(ctx, cfg, args[1:], stdout, l)
+	case len(args) >= 2 && args[0] == "restore":
+		return restoreDatabase(ctx, cfg, args[1:], stdout, l)
 	case len(args) >= 2 && args[0] == "country" && args[1] == "generate":
 		return withDB(ctx, cfg, log, func(d *db.DB) error { return countryGenerate(ctx, d, cfg, log, args[2:], stdout, l) })
 	case len(args) == 3 && args[0] == "municipalities" && args[1] == "import":

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -54,3 +56,40 @@ func checkPassword(hash, password string) bool {
 // newPassword returns a random password of 26 characters (130 bits), for
 // demo accounts and `user add` without a password.
 func newPassword() string { return rand.Text() }
+
+// hashSlots bounds the argon2id hashes computed at once to the number of
+// cores. Each holds argonMemory (19 MiB) for its ~45 ms of CPU, so more at
+// once add no throughput, only memory: 100 sign-ins at once took the server
+// from 41 MB to 2.5 GB (BENCHMARKS.md, issue 8). A request waits for a
+// slot, or gives up when its context ends. A nil hashSlots does not bound.
+type hashSlots chan struct{}
+
+func newHashSlots() hashSlots { return make(hashSlots, runtime.GOMAXPROCS(0)) }
+
+// do runs fn in a slot.
+func (s hashSlots) do(ctx context.Context, fn func()) error {
+	if s != nil {
+		select {
+		case s <- struct{}{}:
+			defer func() { <-s }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	fn()
+	return nil
+}
+
+// checkPassword is checkPassword in one of the authenticator's hash slots.
+func (au *authenticator) checkPassword(ctx context.Context, hash, password string) (ok bool, err error) {
+	err = au.hashes.do(ctx, func() { ok = checkPassword(hash, password) })
+	return ok, err
+}
+
+// hashPassword is hashPassword in one of the authenticator's hash slots.
+func (au *authenticator) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if err := au.hashes.do(ctx, func() { hash, err = hashPassword(password) }); err != nil {
+		return "", err
+	}
+	return hash, err
+}

@@ -131,7 +131,7 @@ func (a *application) handleTokenUse(purpose string) fiber.Handler {
 		if len(form.Problems) > 0 {
 			return a.renderForm(c, fiber.StatusBadRequest, "set-password", l.T("token."+purpose+".title"), "", c.Path(), form)
 		}
-		pw, err := hashPassword(password)
+		pw, err := a.auth.hashPassword(ctx, password)
 		if err != nil {
 			return err
 		}

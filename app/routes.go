@@ -14,7 +14,9 @@ import (
 // (openapi_test checks both ways).
 func (a *application) routes() {
 	app := a.fiber
-	app.Use(requestID, a.logRequests, recover.New(), a.securityHeaders,
+	// countRequests comes first, so that it times the whole request and sees
+	// the status logRequests' error handling sets.
+	app.Use(a.metrics.countRequests, requestID, a.logRequests, recover.New(), a.securityHeaders,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: compressedAlready}))
 
 	get, post := fiber.MethodGet, fiber.MethodPost

@@ -46,6 +46,7 @@ type application struct {
 	apiTokens        courses.APITokenService
 	mails            *mailTemplates
 	mailer           *mailer
+	metrics          *metrics // what /metrics reports (metrics.go)
 }
 
 // newApplication composes the HTTP application over an open database.
@@ -81,6 +82,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 		outbox:           db.NewOutbox(d),
 		municipalityList: db.NewMunicipalityService(d),
 		apiTokens:        db.NewAPITokenService(d),
+		metrics:          newMetrics(),
 	}
 	if a.certs, err = newCertificates(cfg, d, catalog); err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
@@ -97,7 +99,7 @@ func newApplication(cfg *Config, log *slog.Logger, d *db.DB, keys *keyRing) (*ap
 	learning.SetJobs(a.jobs)
 	a.auth = &authenticator{users: a.users, sessions: a.sessions, limiter: db.NewRateLimiter(d), audit: a.audit,
 		keys: keys, issuer: cfg.BaseURL.String(), now: time.Now,
-		dummyHash: sync.OnceValue(func() string { h, _ := hashPassword(randomToken()); return h })}
+		dummyHash: sync.OnceValue(func() string { h, _ := hashPassword(randomToken()); return h }), hashes: newHashSlots()}
 	a.fiber = fiber.New(fiber.Config{
 		AppName:               "raadzaam",
 		ErrorHandler:          a.handleError,
@@ -155,6 +157,14 @@ func proxyHeader(cfg *Config) string {
 const jobsStopTimeout = 3 * time.Second
 
 func (a *application) serve(ctx context.Context, ln net.Listener) error {
+	// The metrics listener starts first and stops last, so that it sees
+	// the shutdown through.
+	stopMetrics, err := a.startMetrics()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return err
