@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,64 +19,6 @@ import (
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/db"
 )
-
-// backupClient is a JSON client of a real server. It returns errors rather
-// than failing the test, so that writer goroutines can use it.
-type backupClient struct {
-	base string
-	c    *http.Client
-}
-
-// call sends body (if any) as JSON with an optional bearer token, wants
-// status want, and decodes the answer into out (if any).
-func (h backupClient) call(method, path, token string, body any, want int, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, h.base+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := h.c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: status %d, want %d: %.300s", method, path, resp.StatusCode, want, answer)
-	}
-	if out != nil {
-		if err := json.Unmarshal(answer, out); err != nil {
-			return fmt.Errorf("%s %s: %v: %.300s", method, path, err, answer)
-		}
-	}
-	return nil
-}
-
-func (h backupClient) signIn(t *testing.T, email string) string {
-	t.Helper()
-	var tok tokenResponse
-	if err := h.call(http.MethodPost, "/api/v1/auth/token", "", map[string]string{"email": email, "password": testPassword}, http.StatusOK, &tok); err != nil {
-		t.Fatal(err)
-	}
-	return tok.AccessToken
-}
 
 // runRaadzaam runs the built binary with RAADZAAM_DATA=data (the embedded
 // database) and Dutch output, bounded in time.
@@ -110,9 +50,8 @@ func fileNames(t *testing.T, dir string) []string {
 
 // lessonTask is one lesson completion a writer will send.
 type lessonTask struct {
-	token  string
-	lesson int64
-	key    string // module slug/activity slug, as activity_progress stores it
+	learner *apiClient
+	lesson  lessonRef
 }
 
 // lessonAck is a completion the server acknowledged.
@@ -137,11 +76,9 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 	bin := buildBinary(t)
 	ctx := context.Background()
 	data := t.TempDir()
-	h := backupClient{base: startServerEnv(t, map[string]string{"RAADZAAM_DATA": data, "RAADZAAM_DEMO": "off"}),
-		c: &http.Client{Timeout: 30 * time.Second}}
+	h := newAPIClient(t, startServerEnv(t, map[string]string{"RAADZAAM_DATA": data, "RAADZAAM_DEMO": "off"}), 30*time.Second, 4)
 
-	// Accounts go straight into the database, as in TestTwoInstances; the
-	// quiz's right answers come from the stored course.
+	// Accounts go straight into the database, as in TestTwoInstances.
 	d, err := db.Open("sqlite:" + filepath.Join(data, "raadzaam.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,74 +106,37 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	course, err := db.NewCourseService(d).CourseBySlug(ctx, learnSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type answer struct {
-		Question int64   `json:"question"`
-		Options  []int64 `json:"options"`
-	}
-	var quizID int64
-	var answers []answer
-	for _, s := range course.Activities() {
-		if s.Activity.Kind == courses.KindQuiz {
-			quizID = s.Activity.ID
-			for _, q := range s.Activity.Quiz.Questions {
-				a := answer{Question: q.ID}
-				for _, o := range q.Options {
-					if o.Correct {
-						a.Options = append(a.Options, o.ID)
-					}
-				}
-				answers = append(answers, a)
-			}
-		}
-	}
 	d.Close() // the test keeps no connection of its own to the live database
 
-	// Every course's lessons, as the API lists them.
-	var list apiCourseList
-	if err := h.call(http.MethodGet, "/api/v1/courses", "", nil, http.StatusOK, &list); err != nil {
-		t.Fatal(err)
+	// Every course's lessons, as the API lists them; the quiz's right
+	// answers come from the shipped folder.
+	outlines := h.outlines(ctx, t)
+	i := slices.IndexFunc(outlines, func(o *courseOutline) bool { return o.slug == learnSlug })
+	if len(outlines) < 2 || i < 0 {
+		t.Fatalf("catalogue: %d courses, %s at %d", len(outlines), learnSlug, i)
 	}
-	lessons := map[string][]lessonTask{}
-	for _, c := range list.Courses {
-		var detail apiCourseDetail
-		if err := h.call(http.MethodGet, "/api/v1/courses/"+c.Slug, "", nil, http.StatusOK, &detail); err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range detail.Modules {
-			for _, a := range m.Activities {
-				if a.Kind == string(courses.KindLesson) {
-					lessons[c.Slug] = append(lessons[c.Slug], lessonTask{lesson: a.ID, key: courses.Key(m.Slug, a.Slug)})
-				}
-			}
-		}
-	}
-	if len(list.Courses) < 2 || len(lessons[learnSlug]) == 0 || quizID == 0 {
-		t.Fatalf("catalogue: %d courses, %d lessons in %s, quiz %d", len(list.Courses), len(lessons[learnSlug]), learnSlug, quizID)
+	course := outlines[i]
+	if len(course.lessons) == 0 || course.quizID == 0 {
+		t.Fatalf("catalogue: %d lessons in %s, quiz %d", len(course.lessons), learnSlug, course.quizID)
 	}
 
 	// The holders complete the course: every lesson, then the quiz.
 	numbers := map[string]string{} // certificate number → holder's name
 	for email, name := range holders {
-		token := h.signIn(t, email)
-		if err := h.call(http.MethodPost, "/api/v1/courses/"+learnSlug+"/enrolment", token, nil, http.StatusCreated, nil); err != nil {
+		holder := h.mustSignIn(t, email)
+		if _, err := holder.call(ctx, http.MethodPost, "/api/v1/courses/"+learnSlug+"/enrolment", nil, http.StatusCreated, nil); err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range lessons[learnSlug] {
-			if err := h.call(http.MethodPost, "/api/v1/lessons/"+strconv.FormatInt(l.lesson, 10)+"/completion", token, nil, http.StatusOK, nil); err != nil {
+		for _, l := range course.lessons {
+			if _, err := holder.call(ctx, http.MethodPost, completionPath(l.id), nil, http.StatusOK, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		var attempt apiAttempt
-		if err := h.call(http.MethodPost, "/api/v1/quizzes/"+strconv.FormatInt(quizID, 10)+"/attempts", token,
-			map[string]any{"answers": answers}, http.StatusCreated, &attempt); err != nil || !attempt.Passed {
-			t.Fatalf("quiz: %+v, %v", attempt, err)
+		if err := holder.passQuiz(ctx, course); err != nil {
+			t.Fatalf("quiz: %v", err)
 		}
 		var mine apiEnrolmentList
-		if err := h.call(http.MethodGet, "/api/v1/me/enrolments", token, nil, http.StatusOK, &mine); err != nil {
+		if _, err := holder.call(ctx, http.MethodGet, "/api/v1/me/enrolments", nil, http.StatusOK, &mine); err != nil {
 			t.Fatal(err)
 		}
 		if len(mine.Enrolments) != 1 || mine.Enrolments[0].Certificate == nil {
@@ -250,13 +150,13 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 	var tasks [4][]lessonTask
 	for w, emails := range writerEmails {
 		for _, email := range emails {
-			token := h.signIn(t, email)
-			for _, c := range list.Courses {
-				if err := h.call(http.MethodPost, "/api/v1/courses/"+c.Slug+"/enrolment", token, nil, http.StatusCreated, nil); err != nil {
+			learner := h.mustSignIn(t, email)
+			for _, o := range outlines {
+				if _, err := learner.call(ctx, http.MethodPost, "/api/v1/courses/"+o.slug+"/enrolment", nil, http.StatusCreated, nil); err != nil {
 					t.Fatal(err)
 				}
-				for _, l := range lessons[c.Slug] {
-					tasks[w] = append(tasks[w], lessonTask{token: token, lesson: l.lesson, key: l.key})
+				for _, l := range o.lessons {
+					tasks[w] = append(tasks[w], lessonTask{learner: learner, lesson: l})
 				}
 			}
 		}
@@ -279,12 +179,12 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 				}
 				var done apiCompletion
 				sent := time.Now()
-				err := h.call(http.MethodPost, "/api/v1/lessons/"+strconv.FormatInt(task.lesson, 10)+"/completion", task.token, nil, http.StatusOK, &done)
+				_, err := task.learner.call(ctx, http.MethodPost, completionPath(task.lesson.id), nil, http.StatusOK, &done)
 				mu.Lock()
 				if err != nil {
 					failed = append(failed, err)
 				} else {
-					acks = append(acks, lessonAck{enrolment: done.Enrolment.ID, key: task.key, sent: sent, done: time.Now()})
+					acks = append(acks, lessonAck{enrolment: done.Enrolment.ID, key: task.lesson.key, sent: sent, done: time.Now()})
 				}
 				mu.Unlock()
 			}
@@ -406,17 +306,17 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 	}
 
 	// A server on the restored folder verifies every certificate.
-	h2 := backupClient{base: startServerEnv(t, map[string]string{"RAADZAAM_DATA": fresh, "RAADZAAM_DEMO": "off"}), c: h.c}
+	h2 := newAPIClient(t, startServerEnv(t, map[string]string{"RAADZAAM_DATA": fresh, "RAADZAAM_DEMO": "off"}), 30*time.Second, 1)
 	for number, holder := range numbers {
 		var v apiVerification
-		if err := h2.call(http.MethodGet, "/api/v1/verify/"+number, "", nil, http.StatusOK, &v); err != nil {
+		if _, err := h2.call(ctx, http.MethodGet, "/api/v1/verify/"+number, nil, http.StatusOK, &v); err != nil {
 			t.Error(err)
 			continue
 		}
-		if v.Status != "valid" || v.Number != number || v.Holder != holder || v.Course != course.Title {
+		if v.Status != "valid" || v.Number != number || v.Holder != holder || v.Course != course.title {
 			t.Errorf("verification of %s after the restore: %+v", number, v)
 		}
-		resp, err := h.c.Get(h2.base + "/verifieer/" + number)
+		resp, err := h2.http.Get(h2.base + "/verifieer/" + number)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -427,7 +327,7 @@ func TestBackupUnderWriteLoadAndRestore(t *testing.T) {
 		}
 	}
 	var mine apiEnrolmentList
-	if err := h2.call(http.MethodGet, "/api/v1/me/enrolments", h2.signIn(t, "houder1@example.nl"), nil, http.StatusOK, &mine); err != nil {
+	if _, err := h2.mustSignIn(t, "houder1@example.nl").call(ctx, http.MethodGet, "/api/v1/me/enrolments", nil, http.StatusOK, &mine); err != nil {
 		t.Fatal(err)
 	}
 	if len(mine.Enrolments) != 1 || mine.Enrolments[0].Certificate == nil || numbers[*mine.Enrolments[0].Certificate] != holders["houder1@example.nl"] {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -28,31 +27,6 @@ import (
 
 var numberPattern = regexp.MustCompile(`^RZ-20\d\d-[34679ACDEFGHJKMNPQRTUVWXY]{4}-[34679ACDEFGHJKMNPQRTUVWXY]{4}$`)
 
-// certRequest calls the app with an optional bearer token and JSON body,
-// and returns the response with its body read.
-func certRequest(t *testing.T, a *application, token, method, path, body string) (*http.Response, []byte) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.Header.Set("Accept", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.fiber.Test(req, 30_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp, out
-}
-
 // completedLearner enrols a new learner named name in the shipped course
 // and has an admin complete it through the API, which issues the
 // certificate; it returns the learner's token and the certificate number.
@@ -64,7 +38,7 @@ func completedLearner(t *testing.T, a *application, email, name, adminToken stri
 		t.Fatal(err)
 	}
 	_, token := apiToken(t, a, email, testPassword)
-	resp, body := certRequest(t, a, token, http.MethodPost, "/api/v1/courses/"+learnSlug+"/enrolment", "")
+	resp, body := apiCall(t, a, token, http.MethodPost, "/api/v1/courses/"+learnSlug+"/enrolment", "")
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("enrol: %d %s", resp.StatusCode, body)
 	}
@@ -72,12 +46,12 @@ func completedLearner(t *testing.T, a *application, email, name, adminToken stri
 	if err := json.Unmarshal(body, &e); err != nil || e.Certificate != nil {
 		t.Fatalf("enrolment before completion: %s (%v)", body, err)
 	}
-	resp, body = certRequest(t, a, adminToken, http.MethodPost, fmt.Sprintf("/api/v1/enrolments/%d/completion", e.ID),
+	resp, body = apiCall(t, a, adminToken, http.MethodPost, fmt.Sprintf("/api/v1/enrolments/%d/completion", e.ID),
 		`{"reason":"Aanwezig bij de fysieke training"}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("complete: %d %s", resp.StatusCode, body)
 	}
-	resp, body = certRequest(t, a, token, http.MethodGet, "/api/v1/me/enrolments", "")
+	resp, body = apiCall(t, a, token, http.MethodGet, "/api/v1/me/enrolments", "")
 	var list apiEnrolmentList
 	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 || len(list.Enrolments) != 1 ||
 		list.Enrolments[0].Certificate == nil || !numberPattern.MatchString(*list.Enrolments[0].Certificate) {
@@ -122,17 +96,17 @@ func TestCertificates(t *testing.T) {
 
 			// The PDF: its holder and admins get the same stored bytes;
 			// anyone else is told it does not exist.
-			resp, pdf := certRequest(t, a, token, http.MethodGet, "/api/v1/certificates/"+number+".pdf", "")
+			resp, pdf := apiCall(t, a, token, http.MethodGet, "/api/v1/certificates/"+number+".pdf", "")
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 				t.Fatalf("PDF: %d %s %.20q", resp.StatusCode, resp.Header.Get("Content-Type"), pdf)
 			}
-			if _, again := certRequest(t, a, adminToken, http.MethodGet, "/api/v1/certificates/"+number+".pdf", ""); !bytes.Equal(again, pdf) {
+			if _, again := apiCall(t, a, adminToken, http.MethodGet, "/api/v1/certificates/"+number+".pdf", ""); !bytes.Equal(again, pdf) {
 				t.Error("the admin got other bytes than the holder: the PDF is not served from storage")
 			}
-			if resp, _ := certRequest(t, a, otherToken, http.MethodGet, "/api/v1/certificates/"+number+".pdf", ""); resp.StatusCode != 404 {
+			if resp, _ := apiCall(t, a, otherToken, http.MethodGet, "/api/v1/certificates/"+number+".pdf", ""); resp.StatusCode != 404 {
 				t.Errorf("another learner's download: %d, want 404", resp.StatusCode)
 			}
-			if resp, _ := certRequest(t, a, otherToken, http.MethodGet, "/api/v1/certificates/"+number+"/credential", ""); resp.StatusCode != 404 {
+			if resp, _ := apiCall(t, a, otherToken, http.MethodGet, "/api/v1/certificates/"+number+"/credential", ""); resp.StatusCode != 404 {
 				t.Errorf("another learner's credential: %d, want 404", resp.StatusCode)
 			}
 			if _, err := exec.LookPath("pdftotext"); err == nil || os.Getenv("CI") == "true" {
@@ -154,14 +128,14 @@ func TestCertificates(t *testing.T) {
 			}
 
 			// The holder's data export lists it.
-			if resp, body := certRequest(t, a, token, http.MethodGet, "/account/mijn-gegevens.json", ""); resp.StatusCode != 200 ||
+			if resp, body := apiCall(t, a, token, http.MethodGet, "/account/mijn-gegevens.json", ""); resp.StatusCode != 200 ||
 				!strings.Contains(string(body), `"number": "`+number+`"`) {
 				t.Errorf("data export: %d, without the certificate: %.300s", resp.StatusCode, body)
 			}
 
 			// Verification, as typed: lower case is read as the number.
 			typed := strings.ToLower(number)
-			resp, body := certRequest(t, a, "", http.MethodGet, "/api/v1/verify/"+typed, "")
+			resp, body := apiCall(t, a, "", http.MethodGet, "/api/v1/verify/"+typed, "")
 			var v apiVerification
 			if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 200 {
 				t.Fatalf("verify: %d %s", resp.StatusCode, body)
@@ -184,10 +158,10 @@ func TestCertificates(t *testing.T) {
 					t.Errorf("verification page lacks %q", want)
 				}
 			}
-			if resp, _ := certRequest(t, a, "", http.MethodGet, "/verifieer/"+typed, ""); resp.StatusCode != 301 || resp.Header.Get("Location") != "/verifieer/"+number {
+			if resp, _ := apiCall(t, a, "", http.MethodGet, "/verifieer/"+typed, ""); resp.StatusCode != 301 || resp.Header.Get("Location") != "/verifieer/"+number {
 				t.Errorf("typed number: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 			}
-			if resp, _ := certRequest(t, a, "", http.MethodGet, "/verifieer?nummer="+url.QueryEscape(" "+strings.ReplaceAll(typed, "-", " ")), ""); resp.StatusCode != 303 ||
+			if resp, _ := apiCall(t, a, "", http.MethodGet, "/verifieer?nummer="+url.QueryEscape(" "+strings.ReplaceAll(typed, "-", " ")), ""); resp.StatusCode != 303 ||
 				resp.Header.Get("Location") != "/verifieer/"+number {
 				t.Errorf("form with spaces: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -200,11 +174,11 @@ func TestCertificates(t *testing.T) {
 
 			// The Open Badges credential verifies with go-jose against the
 			// published key set, and says what the certificate says.
-			resp, jwt := certRequest(t, a, token, http.MethodGet, "/api/v1/certificates/"+number+"/credential", "")
+			resp, jwt := apiCall(t, a, token, http.MethodGet, "/api/v1/certificates/"+number+"/credential", "")
 			if resp.StatusCode != 200 {
 				t.Fatalf("credential: %d %s", resp.StatusCode, jwt)
 			}
-			_, jwks := certRequest(t, a, "", http.MethodGet, "/.well-known/jwks.json", "")
+			_, jwks := apiCall(t, a, "", http.MethodGet, "/.well-known/jwks.json", "")
 			cred := verifyCredential(t, string(jwt), jwks)
 			status, _ := cred["credentialStatus"].(map[string]any)
 			subject, _ := cred["credentialSubject"].(map[string]any)
@@ -225,16 +199,16 @@ func TestCertificates(t *testing.T) {
 			if err := a.users.UpdateProfile(ctx, mustUserID(t, a, "ayse@example.nl"), "Ayşe Çelik", "nl"); err != nil {
 				t.Fatal(err)
 			}
-			if resp, body := certRequest(t, a, adminToken, http.MethodPost, "/api/v1/certificates/"+number+"/reissue", `{"reason":""}`); resp.StatusCode != 400 {
+			if resp, body := apiCall(t, a, adminToken, http.MethodPost, "/api/v1/certificates/"+number+"/reissue", `{"reason":""}`); resp.StatusCode != 400 {
 				t.Errorf("re-issue without a reason: %d %s", resp.StatusCode, body)
 			}
-			resp, body = certRequest(t, a, adminToken, http.MethodPost, "/api/v1/certificates/"+number+"/reissue", `{"reason":"Naam gewijzigd"}`)
+			resp, body = apiCall(t, a, adminToken, http.MethodPost, "/api/v1/certificates/"+number+"/reissue", `{"reason":"Naam gewijzigd"}`)
 			var fresh apiVerification
 			if err := json.Unmarshal(body, &fresh); err != nil || resp.StatusCode != 201 || fresh.Holder != "Ayşe Çelik" || fresh.Number == number || fresh.Status != "valid" {
 				t.Fatalf("re-issue: %d %s", resp.StatusCode, body)
 			}
 			checkSchema(t, a, "Verification", body)
-			_, body = certRequest(t, a, "", http.MethodGet, "/api/v1/verify/"+number, "")
+			_, body = apiCall(t, a, "", http.MethodGet, "/api/v1/verify/"+number, "")
 			_ = json.Unmarshal(body, &v)
 			if v.Status != "revoked" || v.RevokedOn == nil || *v.RevokedOn != today || v.ReplacedBy == nil || *v.ReplacedBy != fresh.Number || v.Holder != "Ayşe Çelik-van 't Hoff" {
 				t.Errorf("the replaced certificate: %s", body)
@@ -242,7 +216,7 @@ func TestCertificates(t *testing.T) {
 			if page := certPage(t, a, "/verifieer/"+number, 200); !strings.Contains(page, "Ingetrokken") || !strings.Contains(page, `href="/verifieer/`+fresh.Number+`"`) {
 				t.Error("the replaced certificate's page does not say so or link to the new one")
 			}
-			if resp, _ := certRequest(t, a, adminToken, http.MethodPost, "/api/v1/certificates/"+number+"/reissue", `{"reason":"Nog eens"}`); resp.StatusCode != 409 {
+			if resp, _ := apiCall(t, a, adminToken, http.MethodPost, "/api/v1/certificates/"+number+"/reissue", `{"reason":"Nog eens"}`); resp.StatusCode != 409 {
 				t.Errorf("re-issuing a revoked certificate: %d, want 409", resp.StatusCode)
 			}
 
@@ -263,7 +237,7 @@ func TestCertificates(t *testing.T) {
 			if resp, page := admin.do(http.MethodGet, "/beheer/certificaten?zoek=celik", nil); resp.StatusCode != 200 || !strings.Contains(page, fresh.Number) || !strings.Contains(page, number) {
 				t.Errorf("admin search for the holder: %d", resp.StatusCode)
 			}
-			_, body = certRequest(t, a, "", http.MethodGet, "/api/v1/verify/"+fresh.Number, "")
+			_, body = apiCall(t, a, "", http.MethodGet, "/api/v1/verify/"+fresh.Number, "")
 			if !strings.Contains(string(body), `"status":"revoked"`) {
 				t.Errorf("after revocation: %s", body)
 			}
@@ -278,12 +252,12 @@ func TestCertificates(t *testing.T) {
 			if _, err := a.db.NewRaw("UPDATE certificates SET expires_at = ? WHERE number = ?", expires.UTC(), second).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			_, body = certRequest(t, a, "", http.MethodGet, "/api/v1/verify/"+second, "")
+			_, body = apiCall(t, a, "", http.MethodGet, "/api/v1/verify/"+second, "")
 			if !strings.Contains(string(body), `"status":"valid"`) || !strings.Contains(string(body), `"expires_on":"`+expires.In(courses.Amsterdam).Format(time.DateOnly)+`"`) {
 				t.Errorf("before expiry: %s", body)
 			}
 			a.auth.now = func() time.Time { return expires.Add(time.Hour) }
-			_, body = certRequest(t, a, "", http.MethodGet, "/api/v1/verify/"+second, "")
+			_, body = apiCall(t, a, "", http.MethodGet, "/api/v1/verify/"+second, "")
 			if !strings.Contains(string(body), `"status":"expired"`) {
 				t.Errorf("after expiry: %s", body)
 			}
@@ -304,7 +278,7 @@ func TestCertificates(t *testing.T) {
 func TestCertificateVerificationRateLimit(t *testing.T) {
 	a := newTestApp(t, db.SQLite)
 	for i := 1; i <= 61; i++ {
-		resp, body := certRequest(t, a, "", http.MethodGet, "/api/v1/verify/RZ-2026-AAAA-AAAA", "")
+		resp, body := apiCall(t, a, "", http.MethodGet, "/api/v1/verify/RZ-2026-AAAA-AAAA", "")
 		want := 404
 		if i == 61 {
 			want = 429
@@ -395,13 +369,7 @@ func TestAssociationCertificatesZIP(t *testing.T) {
 // certPage fetches an HTML page anonymously and checks its status.
 func certPage(t *testing.T, a *application, path string, status int) string {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	resp, err := a.fiber.Test(req, 10_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := apiCall(t, a, "", http.MethodGet, path, "", "Accept", "text/html")
 	if resp.StatusCode != status {
 		t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, status)
 	}

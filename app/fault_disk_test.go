@@ -127,8 +127,7 @@ func TestFullDisk(t *testing.T) {
 	mountFS(t, data, "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs")
 	emails := prepareDataFolder(t, data, 4)
 	p := startBinary(t, bin, data)
-	lessons := lessonsOf(t, p.base())
-	learners := signInAndEnrol(t, p.base(), emails, lessons)
+	lessons, learners := signInAndEnrol(t, p.base(), emails)
 	catalog, err := loadCatalog()
 	if err != nil {
 		t.Fatal(err)
@@ -136,14 +135,14 @@ func TestFullDisk(t *testing.T) {
 	wantMessage := catalog.Locale("nl").T("error.unavailable")
 
 	var acked []ackedWrite
-	next := 0            // completions are new writes: learner next%4 does lesson next/4
-	var last *apiLearner // who sent the last completion
+	next := 0           // completions are new writes: learner next%4 does lesson next/4
+	var last *apiClient // who sent the last completion
 	complete := func() (*http.Response, []byte, ackedWrite) {
 		t.Helper()
 		l, ls := learners[next%len(learners)], lessons[next/len(learners)]
 		next++
 		last = l
-		resp, body, err := l.request(http.MethodPost, p.base()+completionPath(ls.id))
+		resp, body, err := l.request(t.Context(), http.MethodPost, completionPath(ls.id), nil)
 		if err != nil {
 			t.Fatalf("completion: %v\n%s", err, p.stderr.String())
 		}
@@ -159,7 +158,7 @@ func TestFullDisk(t *testing.T) {
 
 	filler := fillDisk(t, data)
 	var refused *ackedWrite
-	var refusedBy *apiLearner
+	var refusedBy *apiClient
 	for next < len(learners)*len(lessons) {
 		resp, body, w := complete()
 		if resp.StatusCode == http.StatusOK {
@@ -181,8 +180,8 @@ func TestFullDisk(t *testing.T) {
 	t.Logf("the disk was full after %d more completions", len(acked)-8)
 
 	// Reads go on.
-	if status, body, err := learners[0].do(http.MethodGet, p.base()+"/api/v1/me/enrolments"); err != nil || status != http.StatusOK {
-		t.Errorf("reading on a full disk: %d %v %s", status, err, body)
+	if _, err := learners[0].call(t.Context(), http.MethodGet, "/api/v1/me/enrolments", nil, http.StatusOK, nil); err != nil {
+		t.Errorf("reading on a full disk: %v", err)
 	}
 	if resp, err := http.Get(p.base() + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("readiness on a full disk: %v %v", resp, err)
@@ -217,8 +216,8 @@ func TestFullDisk(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	if status, body, err := refusedBy.do(http.MethodPost, p.base()+completionPath(refused.lesson.id)); err != nil || status != http.StatusOK {
-		t.Fatalf("the refused completion again, after space returned: %d %v %s", status, err, body)
+	if _, err := refusedBy.call(t.Context(), http.MethodPost, completionPath(refused.lesson.id), nil, http.StatusOK, nil); err != nil {
+		t.Fatalf("the refused completion again, after space returned: %v", err)
 	}
 	acked = append(acked, *refused)
 	for range 8 {
@@ -287,10 +286,10 @@ func TestReadOnlyDataFolder(t *testing.T) {
 
 	unmount()
 	again := startBinary(t, bin, data)
-	lessons := lessonsOf(t, again.base())
-	learner := signInAndEnrol(t, again.base(), emails, lessons)[0]
-	if status, body, err := learner.do(http.MethodPost, again.base()+completionPath(lessons[0].id)); err != nil || status != http.StatusOK {
-		t.Fatalf("completion once the folder is writable: %d %v %s", status, err, body)
+	lessons, learners := signInAndEnrol(t, again.base(), emails)
+	learner := learners[0]
+	if _, err := learner.call(t.Context(), http.MethodPost, completionPath(lessons[0].id), nil, http.StatusOK, nil); err != nil {
+		t.Fatalf("completion once the folder is writable: %v", err)
 	}
 	if err := again.stop(t, syscall.SIGTERM, 15*time.Second); err != nil {
 		t.Fatalf("exit: %v\n%s", err, again.stderr.String())
@@ -319,13 +318,12 @@ func TestDataFolderTurnsReadOnly(t *testing.T) {
 	unmount := mountFS(t, data, "-o", "loop,errors=remount-ro", image)
 	emails := prepareDataFolder(t, data, 2)
 	p := startBinary(t, bin, data)
-	lessons := lessonsOf(t, p.base())
-	learners := signInAndEnrol(t, p.base(), emails, lessons)
+	lessons, learners := signInAndEnrol(t, p.base(), emails)
 	var acked []ackedWrite
 	for i := range 6 {
 		l, ls := learners[i%2], lessons[i/2]
-		if status, body, err := l.do(http.MethodPost, p.base()+completionPath(ls.id)); err != nil || status != http.StatusOK {
-			t.Fatalf("completion: %d %v %s", status, err, body)
+		if _, err := l.call(t.Context(), http.MethodPost, completionPath(ls.id), nil, http.StatusOK, nil); err != nil {
+			t.Fatalf("completion: %v", err)
 		}
 		acked = append(acked, ackedWrite{l.email, ls})
 	}
@@ -350,7 +348,7 @@ func TestDataFolderTurnsReadOnly(t *testing.T) {
 	wantMessage := catalog.Locale("nl").T("error.unavailable")
 	for i := range 4 {
 		l, ls := learners[i%2], lessons[3+i/2]
-		resp, body, err := l.request(http.MethodPost, p.base()+completionPath(ls.id))
+		resp, body, err := l.request(t.Context(), http.MethodPost, completionPath(ls.id), nil)
 		if err != nil {
 			t.Fatalf("completion on a read-only folder: %v\n%s", err, p.stderr.String())
 		}
@@ -361,8 +359,8 @@ func TestDataFolderTurnsReadOnly(t *testing.T) {
 			t.Errorf("completion on a read-only folder: error %+v, want code unavailable and %q", e, wantMessage)
 		}
 	}
-	if status, body, err := learners[0].do(http.MethodGet, p.base()+"/api/v1/me/enrolments"); err != nil || status != http.StatusOK {
-		t.Errorf("reading on a read-only folder: %d %v %s", status, err, body)
+	if _, err := learners[0].call(t.Context(), http.MethodGet, "/api/v1/me/enrolments", nil, http.StatusOK, nil); err != nil {
+		t.Errorf("reading on a read-only folder: %v", err)
 	}
 	if err := p.stop(t, syscall.SIGTERM, 15*time.Second); err != nil {
 		t.Errorf("exit on a read-only folder: %v\n%s", err, p.stderr.String())
@@ -379,8 +377,8 @@ func TestDataFolderTurnsReadOnly(t *testing.T) {
 	mountFS(t, data, "-o", "loop,errors=remount-ro", image)
 	again := startBinary(t, bin, data)
 	ls := lessons[len(lessons)-1]
-	if status, body, err := signInAPI(t, again.base(), emails[0]).do(http.MethodPost, again.base()+completionPath(ls.id)); err != nil || status != http.StatusOK {
-		t.Fatalf("completion after the repair: %d %v %s", status, err, body)
+	if _, err := signInAPI(t, again.base(), emails[0]).call(t.Context(), http.MethodPost, completionPath(ls.id), nil, http.StatusOK, nil); err != nil {
+		t.Fatalf("completion after the repair: %v", err)
 	}
 	acked = append(acked, ackedWrite{emails[0], ls})
 	if err := again.stop(t, syscall.SIGTERM, 15*time.Second); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -23,7 +22,6 @@ import (
 	"time"
 
 	"github.com/raadzaam/raadzaam/courses"
-	"github.com/raadzaam/raadzaam/courses/catalog"
 	"github.com/raadzaam/raadzaam/db"
 	"github.com/raadzaam/raadzaam/db/dbtest"
 	"golang.org/x/crypto/argon2"
@@ -168,12 +166,10 @@ func (c *pgCluster) postmasterPID() int {
 // block is set before the load; the second belongs to the client's own
 // goroutine until the load ends; the flags tell the test how far it is.
 type faultLearner struct {
-	email, token string
-	slug         string
-	lessons      []apiActivity    // in course order
-	keyOf        map[int64]string // lesson id → module slug/activity slug
-	quizKey      string
-	phaseA       int // lessons done before the restart
+	email  string
+	api    *apiClient     // signed in as email
+	course *courseOutline // the one course enrolled in
+	phaseA int            // lessons done before the restart
 
 	events        []faultEvent    // every completion request and its answer
 	acked         map[string]bool // lesson keys answered 2xx
@@ -205,135 +201,6 @@ func faultPasswordHash(t *testing.T, password string) string {
 	key := argon2.IDKey([]byte(password), salt, 1, 64, 1, argonKeyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=64,t=1,p=1$%s$%s", argon2.Version, enc.EncodeToString(salt), enc.EncodeToString(key))
-}
-
-// faultCall makes one JSON request to the real server and decodes a 2xx
-// answer into out; anything else is an error with the status and body.
-func faultCall(ctx context.Context, hc *http.Client, method, url, token string, in, out any) (int, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return 0, err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %v", method, url, err)
-		}
-	}
-	return resp.StatusCode, nil
-}
-
-// faultCourse is what the test needs of a shipped course: its lessons in
-// order and its one quiz with the right answers.
-type faultCourse struct {
-	slug       string
-	lessons    []apiActivity
-	keyOf      map[int64]string
-	activities int
-	quizID     int64
-	quizKey    string
-	quiz       *courses.Quiz // from the shipped folder, with the right options
-}
-
-// faultOutline reads a course through the API; the course must consist of
-// lessons and one quiz, whose right answers come from the shipped folder.
-func faultOutline(ctx context.Context, t *testing.T, hc *http.Client, base, slug string) *faultCourse {
-	t.Helper()
-	var detail apiCourseDetail
-	if _, err := faultCall(ctx, hc, http.MethodGet, base+"/api/v1/courses/"+slug, "", nil, &detail); err != nil {
-		t.Fatal(err)
-	}
-	fc := &faultCourse{slug: slug, keyOf: map[int64]string{}}
-	for _, m := range detail.Modules {
-		for _, act := range m.Activities {
-			fc.activities++
-			key := courses.Key(m.Slug, act.Slug)
-			switch {
-			case act.Kind == string(courses.KindLesson):
-				fc.lessons = append(fc.lessons, act)
-				fc.keyOf[act.ID] = key
-			case act.Kind == string(courses.KindQuiz) && fc.quizID == 0:
-				fc.quizID, fc.quizKey = act.ID, key
-			default:
-				t.Fatalf("course %s: %s %s; the test completes lessons and one quiz only", slug, act.Kind, key)
-			}
-		}
-	}
-	if fc.quizID == 0 || len(fc.lessons) < 4 {
-		t.Fatalf("course %s: %d lessons and quiz %d; the test needs at least 4 lessons and a quiz", slug, len(fc.lessons), fc.quizID)
-	}
-	shipped, err := courses.ReadCatalog(catalog.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range shipped {
-		for _, m := range c.Modules {
-			for _, act := range m.Activities {
-				if c.Slug != slug || courses.Key(m.Slug, act.Slug) != fc.quizKey {
-					continue
-				}
-				fc.quiz = act.Quiz
-			}
-		}
-	}
-	if fc.quiz == nil {
-		t.Fatalf("quiz %s of %s is not in the shipped folder", fc.quizKey, slug)
-	}
-	return fc
-}
-
-// rightAnswers matches the quiz as the API shows it to a learner with the
-// shipped folder's right options, by question and option text.
-func (fc *faultCourse) rightAnswers(q apiQuiz) (apiAttemptRequest, error) {
-	var req apiAttemptRequest
-	if len(q.Questions) != len(fc.quiz.Questions) {
-		return req, fmt.Errorf("quiz %s: %d questions from the API, %d in the folder", fc.quizKey, len(q.Questions), len(fc.quiz.Questions))
-	}
-	for i, aq := range q.Questions {
-		shipped := fc.quiz.Questions[i]
-		if shipped.Text != aq.Text {
-			return req, fmt.Errorf("quiz %s, question %d: the API's text differs from the folder's", fc.quizKey, i+1)
-		}
-		var chosen []int64
-		for _, o := range aq.Options {
-			for _, so := range shipped.Options {
-				if so.Correct && so.Text == o.Text {
-					chosen = append(chosen, o.ID)
-				}
-			}
-		}
-		req.Answers = append(req.Answers, struct {
-			Question int64   `json:"question"`
-			Options  []int64 `json:"options"`
-		}{aq.ID, chosen})
-	}
-	return req, nil
 }
 
 // TestPostgresRestart restarts PostgreSQL (a throwaway cluster of the
@@ -395,55 +262,44 @@ func TestPostgresRestart(t *testing.T) {
 	}
 	setup.Close()
 
-	base := startServerEnv(t, env)
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * clients}}
-	t.Cleanup(hc.CloseIdleConnections)
+	// One pool for every client; a request without an answer after 10 s
+	// is a hang.
+	anon := newAPIClient(t, startServerEnv(t, env), 10*time.Second, 2*clients)
 
 	// Four courses, sixteen learners each: a token, an enrolment and the
-	// quiz passed, through the API.
-	slugs := []string{"nieuw-in-de-raad", "begroting-lezen-en-beinvloeden", "integriteit-en-weerbaarheid", "omgevingswet-voor-raadsleden"}
-	outlines := map[string]*faultCourse{}
-	for _, s := range slugs {
-		outlines[s] = faultOutline(ctx, t, hc, base, s)
+	// quiz passed, through the API. Each course must consist of lessons
+	// and one quiz, whose right answers come from the shipped folder.
+	outlines := anon.outlines(ctx, t, "nieuw-in-de-raad", "begroting-lezen-en-beinvloeden", "integriteit-en-weerbaarheid", "omgevingswet-voor-raadsleden")
+	for _, o := range outlines {
+		if o.quizID == 0 || o.activities != len(o.lessons)+1 || len(o.lessons) < 4 {
+			t.Fatalf("course %s: %d activities, %d lessons and quiz %d; the test needs at least 4 lessons and one quiz, and nothing else",
+				o.slug, o.activities, len(o.lessons), o.quizID)
+		}
 	}
 	var setupWG sync.WaitGroup
 	setupErrs := make(chan error, clients)
 	sem := make(chan struct{}, 8)
 	for i, l := range learners {
-		fc := outlines[slugs[i%len(slugs)]]
-		l.slug, l.lessons, l.keyOf, l.quizKey = fc.slug, fc.lessons, fc.keyOf, fc.quizKey
-		l.phaseA = len(fc.lessons)/2 + i%(len(fc.lessons)-len(fc.lessons)/2)
+		o := outlines[i%len(outlines)]
+		l.course = o
+		l.phaseA = len(o.lessons)/2 + i%(len(o.lessons)-len(o.lessons)/2)
 		setupWG.Add(1)
 		go func() {
 			defer setupWG.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			var tok struct {
-				AccessToken string `json:"access_token"`
-			}
-			if _, err := faultCall(ctx, hc, http.MethodPost, base+"/api/v1/auth/token", "", map[string]string{"email": l.email, "password": testPassword}, &tok); err != nil {
-				setupErrs <- err
-				return
-			}
-			l.token = tok.AccessToken
-			if status, err := faultCall(ctx, hc, http.MethodPost, base+"/api/v1/courses/"+fc.slug+"/enrolment", l.token, nil, nil); err != nil || status != http.StatusCreated {
-				setupErrs <- fmt.Errorf("enrol %s: %d %v", l.email, status, err)
-				return
-			}
-			var q apiQuiz
-			quizURL := base + "/api/v1/quizzes/" + strconv.FormatInt(fc.quizID, 10)
-			if _, err := faultCall(ctx, hc, http.MethodGet, quizURL, l.token, nil, &q); err != nil {
-				setupErrs <- err
-				return
-			}
-			answers, err := fc.rightAnswers(q)
+			api, err := anon.signIn(ctx, l.email)
 			if err != nil {
 				setupErrs <- err
 				return
 			}
-			var att apiAttempt
-			if _, err := faultCall(ctx, hc, http.MethodPost, quizURL+"/attempts", l.token, answers, &att); err != nil || !att.Passed {
-				setupErrs <- fmt.Errorf("quiz of %s: passed %v, %v", l.email, att.Passed, err)
+			l.api = api
+			if _, err := api.call(ctx, http.MethodPost, "/api/v1/courses/"+o.slug+"/enrolment", nil, http.StatusCreated, nil); err != nil {
+				setupErrs <- fmt.Errorf("enrol %s: %v", l.email, err)
+				return
+			}
+			if err := api.passQuiz(ctx, o); err != nil {
+				setupErrs <- fmt.Errorf("quiz of %s: %v", l.email, err)
 			}
 		}()
 	}
@@ -461,7 +317,7 @@ func TestPostgresRestart(t *testing.T) {
 		loadWG.Add(1)
 		go func() {
 			defer loadWG.Done()
-			l.load(ctx, hc, base, &phaseB, &stop, &downAt, &backAt, backoff)
+			l.load(ctx, &phaseB, &stop, &downAt, &backAt, backoff)
 		}()
 	}
 	t.Cleanup(func() { stop.Store(true); loadWG.Wait() }) // also when a check below fails
@@ -485,7 +341,7 @@ func TestPostgresRestart(t *testing.T) {
 		}
 	}
 	readyz := func() int {
-		status, _ := faultCall(ctx, hc, http.MethodGet, base+"/readyz", "", nil, nil)
+		status, _ := anon.call(ctx, http.MethodGet, "/readyz", nil, http.StatusOK, nil)
 		return status
 	}
 	waitAll("phase A acknowledged", 30*time.Second, func(l *faultLearner) bool { return l.readyA.Load() })
@@ -636,37 +492,35 @@ func TestPostgresRestart(t *testing.T) {
 	}
 
 	// What the database holds, read afresh.
-	checkAfterRestart(t, ctx, pg.dsn(), learners, outlines)
+	checkAfterRestart(t, ctx, pg.dsn(), learners)
 }
 
 // load completes lessons in course order for one learner until stop: the
 // first phaseA of them (over and over) until phaseB, then all. After a
 // 503 or any failure it waits backoff and tries the same lesson again.
-func (l *faultLearner) load(ctx context.Context, hc *http.Client, base string, phaseB, stop *atomic.Bool, downAt, backAt *atomic.Int64, backoff time.Duration) {
+func (l *faultLearner) load(ctx context.Context, phaseB, stop *atomic.Bool, downAt, backAt *atomic.Int64, backoff time.Duration) {
 	i, passes := 0, 0
 	for ctx.Err() == nil && !stop.Load() {
-		n := len(l.lessons)
+		n := len(l.course.lessons)
 		if !phaseB.Load() {
 			n = l.phaseA
 		}
 		if i >= n {
 			i = 0
 		}
-		lesson := l.lessons[i]
-		key := l.keyOf[lesson.ID]
-		ev := faultEvent{start: time.Now(), lesson: key}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/lessons/"+strconv.FormatInt(lesson.ID, 10)+"/completion", nil)
-		req.Header.Set("Authorization", "Bearer "+l.token)
-		req.Header.Set("Accept", "application/json")
-		l.sent[key] = true
-		resp, err := hc.Do(req)
-		if err == nil {
+		lesson := l.course.lessons[i]
+		ev := faultEvent{start: time.Now(), lesson: lesson.key}
+		l.sent[lesson.key] = true
+		resp, answer, err := l.api.request(ctx, http.MethodPost, completionPath(lesson.id), nil)
+		if resp != nil {
 			var body apiCompletion
-			derr := json.NewDecoder(resp.Body).Decode(&body)
-			resp.Body.Close()
+			derr := err
+			if derr == nil {
+				derr = json.Unmarshal(answer, &body)
+			}
 			ev.status, ev.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
-			if ev.status == http.StatusOK && (derr != nil || !body.Completed || body.Lesson != lesson.ID) {
-				ev.err = fmt.Sprintf("200 that does not confirm lesson %d: %+v %v", lesson.ID, body, derr)
+			if ev.status == http.StatusOK && (derr != nil || !body.Completed || body.Lesson != lesson.id) {
+				ev.err = fmt.Sprintf("200 that does not confirm lesson %d: %+v %v", lesson.id, body, derr)
 			}
 			if ev.status == http.StatusOK && body.Enrolment.Status == "completed" && l.completedSeen.IsZero() {
 				l.completedSeen = time.Now()
@@ -678,11 +532,11 @@ func (l *faultLearner) load(ctx context.Context, hc *http.Client, base string, p
 		ev.end = time.Now()
 		l.events = append(l.events, ev)
 		if ev.err == "" && ev.status == http.StatusOK {
-			l.acked[key] = true
+			l.acked[lesson.key] = true
 			if down := downAt.Load(); down == 0 && i+1 == l.phaseA {
 				l.readyA.Store(true)
 			}
-			if i++; i == len(l.lessons) {
+			if i++; i == len(l.course.lessons) {
 				passes++
 			}
 			// Done once every lesson is acknowledged and a request sent
@@ -708,7 +562,7 @@ func (l *faultLearner) load(ctx context.Context, hc *http.Client, base string, p
 // exactly once, in the transaction of one of its completions, with one
 // certificate in force from that completion and its PDF job; and the
 // statistics count what the enrolments say.
-func checkAfterRestart(t *testing.T, ctx context.Context, dsn string, learners []*faultLearner, outlines map[string]*faultCourse) {
+func checkAfterRestart(t *testing.T, ctx context.Context, dsn string, learners []*faultLearner) {
 	t.Helper()
 	d, err := db.Open(dsn)
 	if err != nil {
@@ -771,10 +625,10 @@ func checkAfterRestart(t *testing.T, ctx context.Context, dsn string, learners [
 			}
 		}
 		for key := range got {
-			if !l.sent[key] && key != l.quizKey {
+			if !l.sent[key] && key != l.course.quizKey {
 				t.Errorf("%s: progress on %s, which was never sent", l.email, key)
 			}
-			if !l.acked[key] && key != l.quizKey {
+			if !l.acked[key] && key != l.course.quizKey {
 				unacked++ // committed, but the answer was lost with the connection: allowed
 			}
 		}
@@ -783,12 +637,12 @@ func checkAfterRestart(t *testing.T, ctx context.Context, dsn string, learners [
 			t.Errorf("%s: no enrolment", l.email)
 			continue
 		}
-		all := len(got) == outlines[l.slug].activities
+		all := len(got) == l.course.activities
 		switch {
 		case e.CompletedAt == nil:
-			t.Errorf("%s: enrolment not completed with %d of %d activities done", l.email, len(got), outlines[l.slug].activities)
+			t.Errorf("%s: enrolment not completed with %d of %d activities done", l.email, len(got), l.course.activities)
 		case !all:
-			t.Errorf("%s: enrolment completed with %d of %d activities done", l.email, len(got), outlines[l.slug].activities)
+			t.Errorf("%s: enrolment completed with %d of %d activities done", l.email, len(got), l.course.activities)
 		default:
 			completed++
 			at := e.CompletedAt.UTC()

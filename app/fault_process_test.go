@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -173,109 +172,25 @@ func (p *serverProcess) stop(t *testing.T, sig os.Signal, limit time.Duration) e
 	}
 }
 
-// apiLearner is a learner using the JSON API with a bearer token over
-// its own keep-alive connection.
-type apiLearner struct {
-	email string
-	token string
-	http  *http.Client
-}
-
-// signInAPI gets an access token with POST /api/v1/auth/token.
-func signInAPI(t *testing.T, base, email string) *apiLearner {
+// signInAPI signs a learner in over the API, on a keep-alive connection of
+// their own.
+func signInAPI(t *testing.T, base, email string) *apiClient {
 	t.Helper()
-	l := &apiLearner{email: email, http: &http.Client{Timeout: 30 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}}
-	t.Cleanup(l.http.CloseIdleConnections)
-	body, _ := json.Marshal(map[string]string{"email": email, "password": testPassword})
-	resp, err := l.http.Post(base+"/api/v1/auth/token", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok tokenResponse
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
-		t.Fatalf("token for %s: %d %v", email, resp.StatusCode, err)
-	}
-	l.token = tok.AccessToken
-	return l
+	return newAPIClient(t, base, 30*time.Second, 1).mustSignIn(t, email)
 }
 
-// do sends one API request and reads the whole answer.
-func (l *apiLearner) do(method, url string) (int, []byte, error) {
-	resp, b, err := l.request(method, url)
-	if err != nil {
-		return 0, nil, err
-	}
-	return resp.StatusCode, b, nil
-}
-
-// request is do with the whole response (its body already read).
-func (l *apiLearner) request(method, url string) (*http.Response, []byte, error) {
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+l.token)
-	req.Header.Set("Accept-Language", "nl")
-	resp, err := l.http.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
-}
-
-// lessonRef is a lesson as the API names it, with the key its completion
-// is stored under.
-type lessonRef struct {
-	course string
-	id     int64
-	key    string
-}
-
-// lessonsOf reads the published courses' lessons from the API.
-func lessonsOf(t *testing.T, base string) []lessonRef {
+// signInAndEnrol reads the published courses' lessons from the API, signs
+// every learner in and enrols each in every course that has lessons.
+func signInAndEnrol(t *testing.T, base string, emails []string) ([]lessonRef, []*apiClient) {
 	t.Helper()
-	get := func(path string, v any) {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d", path, resp.StatusCode)
-		}
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-	}
-	var list apiCourseList
-	get("/api/v1/courses", &list)
 	var lessons []lessonRef
-	for _, c := range list.Courses {
-		var detail apiCourseDetail
-		get("/api/v1/courses/"+c.Slug, &detail)
-		for _, m := range detail.Modules {
-			for _, a := range m.Activities {
-				if a.Kind == string(courses.KindLesson) {
-					lessons = append(lessons, lessonRef{course: c.Slug, id: a.ID, key: courses.Key(m.Slug, a.Slug)})
-				}
-			}
-		}
+	for _, o := range newAPIClient(t, base, 30*time.Second, 1).outlines(t.Context(), t) {
+		lessons = append(lessons, o.lessons...)
 	}
 	if len(lessons) == 0 {
 		t.Fatal("no lessons in the shipped catalogue")
 	}
-	return lessons
-}
-
-// signInAndEnrol signs every learner in over the API and enrols each in
-// every course that has lessons.
-func signInAndEnrol(t *testing.T, base string, emails []string, lessons []lessonRef) []*apiLearner {
-	t.Helper()
-	learners := make([]*apiLearner, len(emails))
+	learners := make([]*apiClient, len(emails))
 	for i, email := range emails {
 		learners[i] = signInAPI(t, base, email)
 		enrolled := map[string]bool{}
@@ -284,16 +199,13 @@ func signInAndEnrol(t *testing.T, base string, emails []string, lessons []lesson
 				continue
 			}
 			enrolled[ls.course] = true
-			if status, body, err := learners[i].do(http.MethodPost, base+"/api/v1/courses/"+ls.course+"/enrolment"); err != nil || status != http.StatusCreated {
-				t.Fatalf("enrol %s in %s: %d %v %s", email, ls.course, status, err, body)
+			if _, err := learners[i].call(t.Context(), http.MethodPost, "/api/v1/courses/"+ls.course+"/enrolment", nil, http.StatusCreated, nil); err != nil {
+				t.Fatalf("enrol %s in %s: %v", email, ls.course, err)
 			}
 		}
 	}
-	return learners
+	return lessons, learners
 }
-
-// completionPath is the API path that marks a lesson done.
-func completionPath(id int64) string { return fmt.Sprintf("/api/v1/lessons/%d/completion", id) }
 
 // ackedWrite is a lesson completion the server answered 200.
 type ackedWrite struct {
@@ -316,7 +228,7 @@ type writeLoad struct {
 // place in the list, until stop is closed or a request gets no answer.
 // A completion done before is done again (it is idempotent, and still a
 // write transaction).
-func startWriteLoad(base string, learners []*apiLearner, lessons []lessonRef, stop <-chan struct{}) *writeLoad {
+func startWriteLoad(ctx context.Context, learners []*apiClient, lessons []lessonRef, stop <-chan struct{}) *writeLoad {
 	w := &writeLoad{}
 	for i, l := range learners {
 		w.wg.Add(1)
@@ -329,16 +241,16 @@ func startWriteLoad(base string, learners []*apiLearner, lessons []lessonRef, st
 				default:
 				}
 				ls := lessons[(i*7+j)%len(lessons)]
-				status, body, err := l.do(http.MethodPost, base+completionPath(ls.id))
+				resp, body, err := l.request(ctx, http.MethodPost, completionPath(ls.id), nil)
 				w.mu.Lock()
 				switch {
 				case err != nil:
 					w.errs = append(w.errs, err)
-				case status == http.StatusOK:
+				case resp.StatusCode == http.StatusOK:
 					w.acked = append(w.acked, ackedWrite{l.email, ls})
 					w.acks.Add(1)
 				default:
-					w.refused = append(w.refused, fmt.Sprintf("%d %s", status, body))
+					w.refused = append(w.refused, fmt.Sprintf("%d %s", resp.StatusCode, body))
 				}
 				w.mu.Unlock()
 				if err != nil {
@@ -451,12 +363,11 @@ func TestKillDuringWrites(t *testing.T) {
 	data := t.TempDir()
 	emails := prepareDataFolder(t, data, loadLearners)
 	p := startBinary(t, bin, data)
-	lessons := lessonsOf(t, p.base())
-	learners := signInAndEnrol(t, p.base(), emails, lessons)
+	lessons, learners := signInAndEnrol(t, p.base(), emails)
 
 	stop := make(chan struct{})
 	defer close(stop)
-	load := startWriteLoad(p.base(), learners, lessons, stop)
+	load := startWriteLoad(t.Context(), learners, lessons, stop)
 	load.waitForAcks(t, 300, 60*time.Second)
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -476,9 +387,8 @@ func TestKillDuringWrites(t *testing.T) {
 	// (A new sign-in: tokens name the server's address, which changed.)
 	again := startBinary(t, bin, data)
 	learner := signInAPI(t, again.base(), emails[0])
-	status, body, err := learner.do(http.MethodPost, again.base()+completionPath(lessons[len(lessons)-1].id))
-	if err != nil || status != http.StatusOK {
-		t.Fatalf("a completion after the restart: %d %v %s", status, err, body)
+	if _, err := learner.call(t.Context(), http.MethodPost, completionPath(lessons[len(lessons)-1].id), nil, http.StatusOK, nil); err != nil {
+		t.Fatalf("a completion after the restart: %v", err)
 	}
 	acked := append(load.acked, ackedWrite{emails[0], lessons[len(lessons)-1]})
 	if err := again.stop(t, syscall.SIGTERM, 15*time.Second); err != nil {
@@ -578,12 +488,11 @@ func TestShutdownUnderLoad(t *testing.T) {
 			data := t.TempDir()
 			emails := prepareDataFolder(t, data, loadLearners)
 			p := startBinary(t, bin, data, "RAADZAAM_SHUTDOWN_TIMEOUT="+shutdownTimeout.String())
-			lessons := lessonsOf(t, p.base())
-			learners := signInAndEnrol(t, p.base(), emails, lessons)
+			lessons, learners := signInAndEnrol(t, p.base(), emails)
 
 			stop := make(chan struct{})
 			defer close(stop)
-			load := startWriteLoad(p.base(), learners, lessons, stop)
+			load := startWriteLoad(t.Context(), learners, lessons, stop)
 			load.waitForAcks(t, 200, 60*time.Second)
 			var held []heldRequest
 			for i := range 4 {

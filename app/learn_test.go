@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -440,10 +438,10 @@ func TestLearnQuizShuffleStable(t *testing.T) {
 			if status != 200 {
 				t.Fatalf("token: %d", status)
 			}
-			status, body := learnAPI(t, a, token, http.MethodGet, "/api/v1/quizzes/"+strconv.FormatInt(step.Activity.ID, 10), "")
+			resp, body := apiCall(t, a, token, http.MethodGet, "/api/v1/quizzes/"+strconv.FormatInt(step.Activity.ID, 10), "")
 			var q apiQuiz
-			if err := json.Unmarshal([]byte(body), &q); err != nil || status != 200 {
-				t.Fatalf("API quiz: %d %v", status, err)
+			if err := json.Unmarshal(body, &q); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("API quiz: %d %v", resp.StatusCode, err)
 			}
 			var viaAPI []int64
 			for _, question := range q.Questions {
@@ -456,27 +454,6 @@ func TestLearnQuizShuffleStable(t *testing.T) {
 			}
 		})
 	}
-}
-
-// learnAPI calls the JSON API with a bearer token.
-func learnAPI(t *testing.T, a *application, token, method, path, body string) (int, string) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.fiber.Test(req, 10_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
 }
 
 // TestLearnAPI: enrolment, progress, lesson completion and quiz attempts
@@ -500,7 +477,8 @@ func TestLearnAPI(t *testing.T) {
 			}
 			call := func(method, path, body string) (int, string) {
 				t.Helper()
-				return learnAPI(t, a, token, method, path, body)
+				resp, answer := apiCall(t, a, token, method, path, body)
+				return resp.StatusCode, string(answer)
 			}
 			id := func(n int64) string { return strconv.FormatInt(n, 10) }
 

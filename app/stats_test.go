@@ -72,7 +72,7 @@ func TestAssociationStats(t *testing.T) {
 
 			// The API: 14 enrolments, 6 completed; Noord-Holland (8) shown,
 			// Groningen and Fryslân (3 each) hidden, which protects both.
-			resp, body := certRequest(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=2026-01", "")
+			resp, body := apiCall(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=2026-01", "")
 			if resp.StatusCode != 200 {
 				t.Fatalf("stats: %d %s", resp.StatusCode, body)
 			}
@@ -103,12 +103,12 @@ func TestAssociationStats(t *testing.T) {
 				}
 			}
 			// With a province: its municipalities.
-			resp, body = certRequest(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=2026-01&province="+url.QueryEscape("Noord-Holland"), "")
+			resp, body = apiCall(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=2026-01&province="+url.QueryEscape("Noord-Holland"), "")
 			if resp.StatusCode != 200 || !strings.Contains(string(body), `"dimension":"municipality"`) || !strings.Contains(string(body), `"key":"GM0363","label":"Amsterdam","enrolled":8`) {
 				t.Errorf("drill-down: %d %.400s", resp.StatusCode, body)
 			}
 			// Bad filters name their field.
-			resp, body = certRequest(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=maart&office=koning", "")
+			resp, body = apiCall(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=maart&office=koning", "")
 			if resp.StatusCode != 400 || !strings.Contains(string(body), `"field":"from"`) || !strings.Contains(string(body), `"field":"office"`) {
 				t.Errorf("bad filters: %d %s", resp.StatusCode, body)
 			}
@@ -128,8 +128,8 @@ func TestAssociationStats(t *testing.T) {
 			if resp.StatusCode != 200 || !strings.HasPrefix(book, "PK") || !bytes.Contains([]byte(book), []byte("xl/worksheets/sheet")) {
 				t.Errorf("workbook: %d %q", resp.StatusCode, book[:min(len(book), 10)])
 			}
-			resp, csvAPI := certRequestAccept(t, a, token, "/api/v1/associations/nvvr/stats?from=2026-01", "text/csv")
-			if resp.StatusCode != 200 || csvAPI != csv {
+			resp, csvAPI := apiCall(t, a, token, http.MethodGet, "/api/v1/associations/nvvr/stats?from=2026-01", "", "Accept", "text/csv")
+			if resp.StatusCode != 200 || string(csvAPI) != csv {
 				t.Errorf("the API's CSV differs from the page's")
 			}
 
@@ -137,7 +137,7 @@ func TestAssociationStats(t *testing.T) {
 			// is refused.
 			createTestUser(t, a, "leerling@example.nl", courses.RoleLearner)
 			_, learner := apiToken(t, a, "leerling@example.nl", testPassword)
-			if resp, _ := certRequest(t, a, learner, http.MethodGet, "/api/v1/associations/nvvr/stats", ""); resp.StatusCode != 403 {
+			if resp, _ := apiCall(t, a, learner, http.MethodGet, "/api/v1/associations/nvvr/stats", ""); resp.StatusCode != 403 {
 				t.Errorf("a learner: %d, want 403", resp.StatusCode)
 			}
 			griffie := associationAdmin(t, a, "griffie@example.nl", "vvg")
@@ -146,22 +146,6 @@ func TestAssociationStats(t *testing.T) {
 			}
 		})
 	}
-}
-
-// certRequestAccept is a GET with an Accept header.
-func certRequestAccept(t *testing.T, a *application, token, path, accept string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", accept)
-	resp, err := a.fiber.Test(req, 30_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	return resp, b.String()
 }
 
 // TestProgressConsent: a member's own progress is visible to their
