@@ -26,10 +26,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,22 +35,19 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for the throwaway database
+	"github.com/raadzaam/raadzaam/bench/internal/benchkit"
 )
 
 // Goals of the issue, checked in the report.
@@ -152,258 +147,8 @@ func (o *options) validate() error {
 	return nil
 }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
-}
-
 // ---------------------------------------------------------------------------
-// Child processes
-
-// child is a process started by the benchmark in its own process group.
-type child struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has been reaped
-	err  error         // Wait's result, valid after done
-}
-
-// supervisor knows every running child, so that all of them can be stopped
-// on any exit path.
-type supervisor struct {
-	mu       sync.Mutex
-	children map[*child]struct{}
-}
-
-func newSupervisor() *supervisor { return &supervisor{children: map[*child]struct{}{}} }
-
-// start starts cmd in a new process group; the kernel also kills it should
-// this process die without running its deferred cleanup.
-func (s *supervisor) start(name string, cmd *exec.Cmd) (*child, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
-	s.mu.Lock()
-	s.children[c] = struct{}{}
-	s.mu.Unlock()
-	go func() {
-		c.err = cmd.Wait()
-		close(c.done)
-	}()
-	return c, nil
-}
-
-// stop sends SIGTERM to the child's process group, waits up to grace for
-// the child to exit, then kills the group. It returns an error when the
-// child had to be killed.
-func (s *supervisor) stop(c *child, grace time.Duration) error {
-	defer func() {
-		s.mu.Lock()
-		delete(s.children, c)
-		s.mu.Unlock()
-	}()
-	pgid := c.cmd.Process.Pid
-	select {
-	case <-c.done:
-		return nil
-	default:
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-c.done:
-		return nil
-	case <-t.C:
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-c.done
-		return fmt.Errorf("%s did not exit within %s of SIGTERM and was killed", c.name, grace)
-	}
-}
-
-// stopAll stops every child that still runs.
-func (s *supervisor) stopAll() {
-	s.mu.Lock()
-	list := make([]*child, 0, len(s.children))
-	for c := range s.children {
-		list = append(list, c)
-	}
-	s.mu.Unlock()
-	for _, c := range list {
-		if err := s.stop(c, 5*time.Second); err != nil {
-			logf("%v", err)
-		}
-	}
-}
-
-// runToEnd runs cmd to completion, stopping it when ctx ends.
-func (s *supervisor) runToEnd(ctx context.Context, name string, cmd *exec.Cmd) error {
-	c, err := s.start(name, cmd)
-	if err != nil {
-		return err
-	}
-	select {
-	case <-c.done:
-		s.mu.Lock()
-		delete(s.children, c)
-		s.mu.Unlock()
-		return c.err
-	case <-ctx.Done():
-		_ = s.stop(c, 2*time.Second)
-		return fmt.Errorf("%s: %w", name, ctx.Err())
-	}
-}
-
-// ---------------------------------------------------------------------------
-// The raadzaam server
-
-type bench struct {
-	o       options
-	sup     *supervisor
-	tmp     string
-	bin     string
-	dataDir string
-	dbURL   string // DATABASE_URL for PostgreSQL, empty for SQLite
-	logPath string
-}
-
-// server is one running raadzaam process.
-type server struct {
-	*child
-	base string // http://127.0.0.1:PORT
-}
-
-func (b *bench) serverEnv(port int) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == "PORT" || k == "DATABASE_URL" || strings.HasPrefix(k, "RAADZAAM_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "PORT="+strconv.Itoa(port), "RAADZAAM_DATA="+b.dataDir, "RAADZAAM_DEMO=off",
-		fmt.Sprintf("RAADZAAM_BASE_URL=http://127.0.0.1:%d", port))
-	if b.dbURL != "" {
-		env = append(env, "DATABASE_URL="+b.dbURL)
-	}
-	return env
-}
-
-// startServer starts raadzaam on a free port and returns once /healthz
-// answered 200, with the time from exec to that answer.
-func (b *bench) startServer(ctx context.Context, name string) (*server, time.Duration, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, 0, err
-	}
-	logFile, err := os.OpenFile(b.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer logFile.Close() // the child holds its own descriptor
-	cmd := exec.Command(b.bin)
-	cmd.Dir = b.tmp
-	cmd.Env = b.serverEnv(port)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	t0 := time.Now()
-	c, err := b.sup.start(name, cmd)
-	if err != nil {
-		return nil, 0, err
-	}
-	s := &server{child: c, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	d, err := waitHealthy(ctx, s, t0, 30*time.Second)
-	if err != nil {
-		_ = b.sup.stop(c, 5*time.Second)
-		return nil, 0, fmt.Errorf("%s: %w\n--- end of %s ---\n%s", name, err, b.logPath, tail(b.logPath, 2000))
-	}
-	return s, d, nil
-}
-
-// waitHealthy polls /healthz every millisecond until it answers 200 and
-// returns the time since t0.
-func waitHealthy(ctx context.Context, s *server, t0 time.Time, limit time.Duration) (time.Duration, error) {
-	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: time.Second}
-	deadline := t0.Add(limit)
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/healthz", nil)
-		if err != nil {
-			return 0, err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Since(t0), nil
-			}
-		}
-		select {
-		case <-s.done:
-			return 0, fmt.Errorf("exited before /healthz answered: %v", s.err)
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		default:
-		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("/healthz did not answer 200 within %s", limit)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tail returns the last n bytes of the file at path.
-func tail(path string, n int64) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > n {
-		_, _ = f.Seek(-n, io.SeekEnd)
-	}
-	b, _ := io.ReadAll(f)
-	return string(b)
-}
-
-// procMemory reads VmRSS and VmHWM (bytes) of a process from /proc.
-func procMemory(pid int) (rss, hwm int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 3 || f[2] != "kB" {
-			continue
-		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = v * 1024
-		case "VmHWM:":
-			hwm = v * 1024
-		}
-	}
-	if rss == 0 {
-		return 0, 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
-	}
-	return rss, hwm, nil
-}
+// Requests
 
 // fetch GETs url as a browser in language lang would, but without
 // compression (as wrk asks), and returns the body and headers.
@@ -451,88 +196,20 @@ type loader interface {
 	load(ctx context.Context, target, rawURL string, d time.Duration) (loadResult, error)
 }
 
-// wrkLoader runs wrk.
+// wrkLoader loads with wrk (benchkit.Wrk).
 type wrkLoader struct {
-	sup         *supervisor
-	path        string
-	version     string
-	threads     int
-	connections int
-	lang        string
+	*benchkit.Wrk
+	lang string
 }
 
-func (w *wrkLoader) name() string {
-	return fmt.Sprintf("%s, %d threads, %d connections", w.version, w.threads, w.connections)
-}
+func (w *wrkLoader) name() string { return w.Name() }
 
 func (w *wrkLoader) load(ctx context.Context, target, rawURL string, d time.Duration) (loadResult, error) {
-	secs := max(1, int(math.Round(d.Seconds())))
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(w.path, "-t", strconv.Itoa(w.threads), "-c", strconv.Itoa(w.connections),
-		"-d", strconv.Itoa(secs)+"s", "--timeout", "5s", "--latency", "-H", "Accept-Language: "+w.lang, rawURL)
-	cmd.Stdout = &out
-	cmd.Stderr = &errOut
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+30*time.Second)
-	defer cancel()
-	if err := w.sup.runToEnd(ctx, "wrk", cmd); err != nil {
-		return loadResult{}, fmt.Errorf("%w %s", err, strings.TrimSpace(out.String()+"\n"+errOut.String()))
-	}
-	r, err := parseWrk(out.String())
+	r, err := w.Load(ctx, rawURL, d, map[string]string{"Accept-Language": w.lang})
 	if err != nil {
-		return loadResult{}, fmt.Errorf("%w in wrk output:\n%s", err, out.String())
+		return loadResult{}, err
 	}
-	r.target = target
-	return r, nil
-}
-
-var (
-	wrkRPS      = regexp.MustCompile(`(?m)^Requests/sec:\s+([0-9.]+)`)
-	wrkTotal    = regexp.MustCompile(`(?m)^\s*(\d+) requests in [0-9.]+\w+, ([0-9.]+)(B|KB|MB|GB|TB) read`)
-	wrkPercent  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s|m|h)\s*$`)
-	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	wrkNon2xx3x = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
-)
-
-func parseWrk(s string) (loadResult, error) {
-	var r loadResult
-	m := wrkRPS.FindStringSubmatch(s)
-	if m == nil {
-		return r, errors.New("no Requests/sec")
-	}
-	r.rps, _ = strconv.ParseFloat(m[1], 64)
-	if m := wrkTotal.FindStringSubmatch(s); m != nil {
-		r.requests, _ = strconv.ParseInt(m[1], 10, 64)
-		v, _ := strconv.ParseFloat(m[2], 64)
-		unit := map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m[3]]
-		if r.requests > 0 {
-			r.bytesReq = v * unit / float64(r.requests)
-		}
-	}
-	for _, m := range wrkPercent.FindAllStringSubmatch(s, -1) {
-		v, _ := strconv.ParseFloat(m[2], 64)
-		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
-			"m": time.Minute, "h": time.Hour}[m[3]]
-		d := time.Duration(v * float64(unit))
-		if m[1] == "50" {
-			r.p50 = d
-		} else {
-			r.p99 = d
-		}
-	}
-	if r.p50 == 0 || r.p99 == 0 {
-		return r, errors.New("no latency distribution")
-	}
-	if m := wrkSocket.FindStringSubmatch(s); m != nil {
-		for _, v := range m[1:] {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			r.errors += n
-		}
-	}
-	if m := wrkNon2xx3x.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		r.errors += n
-	}
-	return r, nil
+	return loadResult{target: target, rps: r.RPS, p50: r.P50, p99: r.P99, requests: r.Requests, errors: r.Errors, bytesReq: r.BytesReq}, nil
 }
 
 // goLoader is the fallback load generator: a fixed pool of keep-alive
@@ -620,69 +297,10 @@ func (g *goLoader) load(ctx context.Context, target, rawURL string, d time.Durat
 	slices.Sort(all)
 	r.requests = int64(len(all))
 	r.rps = float64(len(all)) / elapsed.Seconds()
-	r.p50 = all[len(all)*50/100]
-	r.p99 = all[min(len(all)-1, len(all)*99/100)]
+	r.p50 = benchkit.Percentile(all, 50)
+	r.p99 = benchkit.Percentile(all, 99)
 	r.bytesReq = float64(bytesTotal) / float64(len(all))
 	return r, nil
-}
-
-// ---------------------------------------------------------------------------
-// PostgreSQL throwaway database
-
-// createDatabase creates an empty database next to the one adminURL names
-// and returns its URL and a function that drops it.
-func createDatabase(ctx context.Context, adminURL string) (string, func() error, error) {
-	u, err := url.Parse(adminURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", nil, fmt.Errorf("-pg-admin-url: not a postgres:// URL")
-	}
-	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return "", nil, fmt.Errorf("-pg-admin-url: host %q is not loopback", h)
-	}
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		return "", nil, err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	// The name is made of digits only, so it needs no quoting.
-	name := fmt.Sprintf("raadzaam_bench_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000_000)
-	if _, err := admin.ExecContext(cctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create database: %w", err)
-	}
-	logf("created database %s", name)
-	appURL := *u
-	appURL.Path = "/" + name
-	drop := func() error {
-		defer admin.Close()
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := admin.ExecContext(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		if err != nil { // before PostgreSQL 13
-			_, err = admin.ExecContext(dctx, "DROP DATABASE IF EXISTS "+name)
-		}
-		if err == nil {
-			logf("dropped database %s", name)
-		}
-		return err
-	}
-	return appURL.String(), drop, nil
-}
-
-func postgresVersion(ctx context.Context, dsn string) string {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return "PostgreSQL"
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	var v string
-	if err := db.QueryRowContext(ctx, "SHOW server_version").Scan(&v); err != nil {
-		return "PostgreSQL"
-	}
-	return "PostgreSQL " + strings.Fields(v)[0]
 }
 
 // ---------------------------------------------------------------------------
@@ -690,7 +308,7 @@ func postgresVersion(ctx context.Context, dsn string) string {
 
 type report struct {
 	o          options
-	machine    machine
+	machine    benchkit.Machine
 	database   string
 	loader     string
 	bareWhere  string
@@ -707,133 +325,93 @@ type report struct {
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) (err error) {
-	sup := newSupervisor()
-	defer sup.stopAll()
-
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return errors.New("not inside the raadzaam module (go env GOMOD is empty)")
-	}
-	root := filepath.Dir(gomod)
-
-	tmp, err := os.MkdirTemp("", "raadzaam-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	b := &bench{o: o, sup: sup, tmp: tmp, bin: filepath.Join(tmp, "raadzaam"),
-		dataDir: filepath.Join(tmp, "data"), logPath: filepath.Join(tmp, "server.log")}
-	if err := os.Mkdir(b.dataDir, 0o700); err != nil {
-		return err
-	}
-	rep := &report{o: o, machine: describeMachine()}
+	sup := benchkit.NewSupervisor()
+	defer sup.StopAll()
+	rep := &report{o: o, machine: benchkit.DescribeMachine()}
 
 	// Load generator.
 	var ld loader
-	wrkPath, _ := exec.LookPath("wrk")
+	wrk := benchkit.FindWrk(ctx, sup, o.threads, o.connections)
 	switch {
-	case o.client == "wrk" && wrkPath == "":
+	case o.client == "wrk" && wrk == nil:
 		return errors.New("-client wrk: wrk is not on PATH (apt-get install -y wrk)")
-	case o.client != "go" && wrkPath != "":
-		ld = &wrkLoader{sup: sup, path: wrkPath, version: wrkVersion(ctx, wrkPath), threads: o.threads,
-			connections: o.connections, lang: o.lang}
+	case o.client != "go" && wrk != nil:
+		ld = &wrkLoader{Wrk: wrk, lang: o.lang}
 	default:
 		if o.client == "auto" {
-			logf("wrk not found on PATH: using the Go client (apt-get install -y wrk for cheaper load)")
+			benchkit.Logf("wrk not found on PATH: using the Go client (apt-get install -y wrk for cheaper load)")
 		}
 		ld = &goLoader{connections: o.connections, lang: o.lang}
 	}
 
-	// Build.
-	logf("building %s/app", root)
-	var buildOut bytes.Buffer
-	build := exec.Command("go", "build", "-o", b.bin, "./app")
-	build.Dir = root
-	build.Stdout = &buildOut
-	build.Stderr = &buildOut
-	bctx, bcancel := context.WithTimeout(ctx, 5*time.Minute)
-	err = sup.runToEnd(bctx, "go build", build)
-	bcancel()
+	// Build; the database.
+	in, err := benchkit.Prepare(ctx, sup, o.db, o.pgAdminURL, false)
 	if err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, buildOut.String())
+		return err
 	}
-
-	// Database.
-	rep.database = "SQLite (modernc, file in a fresh RAADZAAM_DATA)"
-	if o.db == "postgres" {
-		dsn, drop, cerr := createDatabase(ctx, o.pgAdminURL)
-		if cerr != nil {
-			return cerr
-		}
-		defer func() {
-			sup.stopAll() // the server must have closed its connections first
-			if derr := drop(); derr != nil {
-				logf("drop database: %v", derr)
-				if err == nil {
-					err = derr
-				}
+	defer func() {
+		if cerr := in.Close(); cerr != nil {
+			benchkit.Logf("clean-up: %v", cerr)
+			if err == nil {
+				err = cerr
 			}
-		}()
-		b.dbURL = dsn
-		rep.database = postgresVersion(ctx, dsn) + " on 127.0.0.1 (throwaway database)"
-	}
+		}
+	}()
+	in.Env = []string{"RAADZAAM_DEMO=off"}
+	rep.database = in.Database
 
 	// First start: migrate and seed an empty database.
-	logf("first start on an empty database (migrate, seed)")
-	s, d, err := b.startServer(ctx, "raadzaam (seed)")
+	benchkit.Logf("first start on an empty database (migrate, seed)")
+	s, d, err := in.Start(ctx, "raadzaam (seed)", "/healthz", 30*time.Second)
 	if err != nil {
 		return err
 	}
 	rep.firstStart = d
-	if err := sup.stop(s.child, 10*time.Second); err != nil {
+	if err := in.Stop(s, 10*time.Second); err != nil {
 		return err
 	}
 
 	// Cold starts on the existing database; the last one stays up.
 	for i := 1; i <= o.starts; i++ {
-		s, d, err = b.startServer(ctx, fmt.Sprintf("raadzaam (start %d)", i))
+		s, d, err = in.Start(ctx, fmt.Sprintf("raadzaam (start %d)", i), "/healthz", 30*time.Second)
 		if err != nil {
 			return err
 		}
 		rep.coldStarts = append(rep.coldStarts, d)
-		logf("cold start %d: %s", i, fmtDur(d))
+		benchkit.Logf("cold start %d: %s", i, benchkit.FmtDur(d))
 		if i < o.starts {
 			t := time.Now()
-			if err := sup.stop(s.child, 10*time.Second); err != nil {
+			if err := in.Stop(s, 10*time.Second); err != nil {
 				return err
 			}
 			rep.stops = append(rep.stops, time.Since(t))
 		}
 	}
-	defer func() { _ = sup.stop(s.child, 10*time.Second) }()
+	defer func() { _ = in.Stop(s, 10*time.Second) }()
 
 	// Idle memory.
-	if err := sleep(ctx, o.idle); err != nil {
+	if err := benchkit.Sleep(ctx, o.idle); err != nil {
 		return err
 	}
-	if rep.rss, rep.hwm, err = procMemory(s.cmd.Process.Pid); err != nil {
+	if rep.rss, rep.hwm, err = s.Memory(); err != nil {
 		return err
 	}
-	logf("idle memory: VmRSS %s, VmHWM %s", fmtMiB(rep.rss), fmtMiB(rep.hwm))
+	benchkit.Logf("idle memory: VmRSS %s, VmHWM %s", benchkit.FmtMiB(rep.rss), benchkit.FmtMiB(rep.hwm))
 
 	// The catalogue page, and the same bytes from a bare Fiber handler.
-	page, hdr, d, err := fetch(ctx, s.base+"/", o.lang)
+	page, hdr, d, err := fetch(ctx, s.Base+"/", o.lang)
 	if err != nil {
 		return err
 	}
 	rep.firstPage = d
-	if _, _, rep.cachedPage, err = fetch(ctx, s.base+"/", o.lang); err != nil {
+	if _, _, rep.cachedPage, err = fetch(ctx, s.Base+"/", o.lang); err != nil {
 		return err
 	}
 	rep.pageBytes = len(page)
 	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		return fmt.Errorf("GET /: Content-Type %q, want text/html", ct)
 	}
-	logf("catalogue: %d bytes, first render %s, cached %s", len(page), fmtDur(rep.firstPage), fmtDur(rep.cachedPage))
+	benchkit.Logf("catalogue: %d bytes, first render %s, cached %s", len(page), benchkit.FmtDur(rep.firstPage), benchkit.FmtDur(rep.cachedPage))
 	if g, ok := ld.(*goLoader); ok {
 		g.wantBytes = int64(len(page))
 	}
@@ -851,7 +429,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 		defer stopBare()
 		bareURL, bareWhere = u, "in the benchmark process"
 	} else {
-		u, stopBare, err := b.startBareChild(ctx, page)
+		u, stopBare, err := startBareChild(ctx, sup, in.Dir, page)
 		if err != nil {
 			return err
 		}
@@ -867,10 +445,10 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 
 	// Load: warm-up, then alternating runs.
 	rep.loader = ld.name()
-	targets := []struct{ name, url string }{{"bare", bareURL}, {"catalogue", s.base + "/"}}
+	targets := []struct{ name, url string }{{"bare", bareURL}, {"catalogue", s.Base + "/"}}
 	if o.warmup > 0 {
 		for _, t := range targets {
-			logf("warm-up %s (%s)", t.name, o.warmup)
+			benchkit.Logf("warm-up %s (%s)", t.name, o.warmup)
 			if _, err := ld.load(ctx, t.name, t.url, o.warmup); err != nil {
 				return err
 			}
@@ -878,25 +456,23 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	}
 	for round := 1; round <= o.rounds; round++ {
 		for _, t := range targets {
-			if err := sleep(ctx, time.Second); err != nil {
+			if err := benchkit.Sleep(ctx, time.Second); err != nil {
 				return err
 			}
-			logf("round %d: %s for %s", round, t.name, o.duration)
+			benchkit.Logf("round %d: %s for %s", round, t.name, o.duration)
 			r, err := ld.load(ctx, t.name, t.url, o.duration)
 			if err != nil {
 				return err
 			}
 			r.round = round
-			logf("  %.0f req/s, p50 %s, p99 %s, %d errors", r.rps, fmtDur(r.p50), fmtDur(r.p99), r.errors)
+			benchkit.Logf("  %.0f req/s, p50 %s, p99 %s, %d errors", r.rps, benchkit.FmtDur(r.p50), benchkit.FmtDur(r.p99), r.errors)
 			rep.runs = append(rep.runs, r)
 		}
 	}
-	select {
-	case <-s.done:
-		return fmt.Errorf("raadzaam exited during the load: %v\n%s", s.err, tail(b.logPath, 2000))
-	default:
+	if done, werr := s.Exited(); done {
+		return fmt.Errorf("raadzaam exited during the load: %v\n%s", werr, benchkit.Tail(in.LogPath, 2000))
 	}
-	if rep.rssAfter, rep.hwmAfter, err = procMemory(s.cmd.Process.Pid); err != nil {
+	if rep.rssAfter, rep.hwmAfter, err = s.Memory(); err != nil {
 		return err
 	}
 
@@ -906,16 +482,16 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 
 // startBareChild runs the bare app in a child process (this executable
 // again) and returns its URL and a function that stops it.
-func (b *bench) startBareChild(ctx context.Context, body []byte) (string, func(), error) {
+func startBareChild(ctx context.Context, sup *benchkit.Supervisor, tmp string, body []byte) (string, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	bodyPath := filepath.Join(b.tmp, "catalogue.html")
+	bodyPath := filepath.Join(tmp, "catalogue.html")
 	if err := os.WriteFile(bodyPath, body, 0o600); err != nil {
 		return "", nil, err
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return "", nil, err
 	}
@@ -923,16 +499,16 @@ func (b *bench) startBareChild(ctx context.Context, body []byte) (string, func()
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), envBareBody+"="+bodyPath, envBareAddr+"="+addr)
 	cmd.Stderr = os.Stderr
-	c, err := b.sup.start("bare fiber", cmd)
+	c, err := sup.Start("bare fiber", cmd)
 	if err != nil {
 		return "", nil, err
 	}
 	stop := func() {
-		if err := b.sup.stop(c, 5*time.Second); err != nil {
-			logf("%v", err)
+		if err := sup.Stop(c, 5*time.Second); err != nil {
+			benchkit.Logf("%v", err)
 		}
 	}
-	if _, err := waitHealthy(ctx, &server{child: c, base: "http://" + addr}, time.Now(), 10*time.Second); err != nil {
+	if _, err := benchkit.WaitReady(ctx, &benchkit.Server{Child: c, Base: "http://" + addr}, "/healthz", time.Now(), 10*time.Second); err != nil {
 		stop()
 		return "", nil, fmt.Errorf("bare fiber: %w", err)
 	}
@@ -968,7 +544,7 @@ func serveBareChild(bodyPath, addr string) error {
 }
 
 // newBareApp is a bare Fiber app whose only route, GET / (and, for
-// waitHealthy, /healthz), sends body as HTML.
+// benchkit.WaitReady, /healthz), sends body as HTML.
 func newBareApp(body []byte) *fiber.App {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/", func(c *fiber.Ctx) error {
@@ -991,73 +567,15 @@ func startBare(body []byte) (string, func(), error) {
 	go func() { errc <- app.Listener(ln) }()
 	stop := func() {
 		if err := app.ShutdownWithTimeout(2 * time.Second); err != nil {
-			logf("bare fiber shutdown: %v", err)
+			benchkit.Logf("bare fiber shutdown: %v", err)
 		}
 		<-errc
 	}
 	return "http://" + ln.Addr().String() + "/", stop, nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func wrkVersion(ctx context.Context, path string) string {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	out, _ := exec.CommandContext(ctx, path, "-v").CombinedOutput() // exits 1 after printing
-	if f := strings.Fields(string(out)); len(f) >= 2 && f[0] == "wrk" {
-		return "wrk " + f[1]
-	}
-	return "wrk"
-}
-
 // ---------------------------------------------------------------------------
 // Machine and report
-
-type machine struct {
-	cpus    int
-	model   string
-	memory  int64
-	kernel  string
-	loadavg string
-}
-
-func describeMachine() machine {
-	m := machine{cpus: runtime.NumCPU(), model: "unknown CPU"}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				m.memory = kb * 1024
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.kernel = strings.TrimSpace(string(b))
-	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			m.loadavg = strings.Join(f[:3], " ")
-		}
-	}
-	return m
-}
 
 func (r *report) best(target string) loadResult {
 	var b loadResult
@@ -1069,23 +587,13 @@ func (r *report) best(target string) loadResult {
 	return b
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 func (r *report) write(w io.Writer) {
 	bare, cat := r.best("bare"), r.best("catalogue")
 	ratio := 0.0
 	if bare.rps > 0 {
 		ratio = cat.rps / bare.rps
 	}
-	med, mx := median(r.coldStarts), slices.Max(r.coldStarts)
+	med, mx := benchkit.Median(r.coldStarts), slices.Max(r.coldStarts)
 	m := r.machine
 	met := func(ok bool) string {
 		if ok {
@@ -1096,85 +604,50 @@ func (r *report) write(w io.Writer) {
 
 	fmt.Fprintf(w, "### %s — %s\n\n", r.o.db, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "- Machine: %d × %s, %s RAM, Linux %s, load average before the run %s\n",
-		m.cpus, m.model, fmtGiB(m.memory), m.kernel, m.loadavg)
+		m.CPUs, m.Model, benchkit.FmtGiB(m.Memory), m.Kernel, m.LoadAvg)
 	fmt.Fprintf(w, "- Database: %s; %s, %s\n", r.database, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 	fmt.Fprintf(w, "- Load: %s; `GET /` with `Accept-Language: %s`, %s per run, %d round(s) of alternating runs "+
 		"(bare, catalogue) after a %s warm-up of each, best run of each shown\n\n", r.loader, r.o.lang, r.o.duration, r.o.rounds, r.o.warmup)
 
 	fmt.Fprintln(w, "| Measure | Result | Goal | Met |")
 	fmt.Fprintln(w, "|---|---|---|---|")
-	fmt.Fprintf(w, "| Bare Fiber handler, same %s bytes (%s) | %s | | |\n", fmtInt(int64(r.pageBytes)), r.bareWhere, fmtLoad(bare))
+	fmt.Fprintf(w, "| Bare Fiber handler, same %s bytes (%s) | %s | | |\n", benchkit.FmtInt(int64(r.pageBytes)), r.bareWhere, fmtLoad(bare))
 	fmt.Fprintf(w, "| Catalogue page `GET /` | %s | | |\n", fmtLoad(cat))
 	fmt.Fprintf(w, "| Catalogue ÷ bare throughput | %.2f× | ≥ %.1f× | %s |\n", ratio, goalRatio, met(ratio >= goalRatio))
 	fmt.Fprintf(w, "| Cold start, exec → first `/healthz` 200, existing DB (%d starts) | median %s, max %s | < %s | %s |\n",
-		len(r.coldStarts), fmtDur(med), fmtDur(mx), fmtDur(goalColdStart), met(med < goalColdStart && mx < goalColdStart))
+		len(r.coldStarts), benchkit.FmtDur(med), benchkit.FmtDur(mx), benchkit.FmtDur(goalColdStart), met(med < goalColdStart && mx < goalColdStart))
 	fmt.Fprintf(w, "| Idle RSS, %s after the last start (VmRSS; VmHWM) | %s (%s); peak %s | < 40 MB | %s |\n",
-		r.o.idle, fmtMB(r.rss), fmtMiB(r.rss), fmtMB(r.hwm), met(r.rss < goalIdleRSS))
+		r.o.idle, benchkit.FmtMB(r.rss), benchkit.FmtMiB(r.rss), benchkit.FmtMB(r.hwm), met(r.rss < goalIdleRSS))
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "Also measured:")
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "- First start on an empty database (migrate + seed): %s\n", fmtDur(r.firstStart))
+	fmt.Fprintf(w, "- First start on an empty database (migrate + seed): %s\n", benchkit.FmtDur(r.firstStart))
 	fmt.Fprintf(w, "- Cold starts: %s\n", joinDurs(r.coldStarts))
 	if len(r.stops) > 0 {
-		fmt.Fprintf(w, "- Graceful stop of an idle server, SIGTERM → exit: median %s, max %s\n", fmtDur(median(r.stops)), fmtDur(slices.Max(r.stops)))
+		fmt.Fprintf(w, "- Graceful stop of an idle server, SIGTERM → exit: median %s, max %s\n", benchkit.FmtDur(benchkit.Median(r.stops)), benchkit.FmtDur(slices.Max(r.stops)))
 	}
 	fmt.Fprintf(w, "- First `GET /` after start (render into the page cache): %s; second (cached): %s\n",
-		fmtDur(r.firstPage), fmtDur(r.cachedPage))
-	fmt.Fprintf(w, "- raadzaam after the load: VmRSS %s, VmHWM %s\n", fmtMB(r.rssAfter), fmtMB(r.hwmAfter))
+		benchkit.FmtDur(r.firstPage), benchkit.FmtDur(r.cachedPage))
+	fmt.Fprintf(w, "- raadzaam after the load: VmRSS %s, VmHWM %s\n", benchkit.FmtMB(r.rssAfter), benchkit.FmtMB(r.hwmAfter))
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "| Run | Server | Requests/s | p50 | p99 | Requests | Errors | Bytes/request |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
 	for i, x := range r.runs {
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %d | %s |\n", i+1, x.target, fmtInt(int64(math.Round(x.rps))),
-			fmtDur(x.p50), fmtDur(x.p99), fmtInt(x.requests), x.errors, fmtInt(int64(math.Round(x.bytesReq))))
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %d | %s |\n", i+1, x.target, benchkit.FmtInt(int64(math.Round(x.rps))),
+			benchkit.FmtDur(x.p50), benchkit.FmtDur(x.p99), benchkit.FmtInt(x.requests), x.errors, benchkit.FmtInt(int64(math.Round(x.bytesReq))))
 	}
 }
 
 func fmtLoad(r loadResult) string {
-	return fmt.Sprintf("%s req/s, p50 %s, p99 %s, %d errors", fmtInt(int64(math.Round(r.rps))), fmtDur(r.p50), fmtDur(r.p99), r.errors)
-}
-
-func fmtDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.2f s", d.Seconds())
-	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
-	}
+	return fmt.Sprintf("%s req/s, p50 %s, p99 %s, %d errors", benchkit.FmtInt(int64(math.Round(r.rps))), benchkit.FmtDur(r.p50), benchkit.FmtDur(r.p99), r.errors)
 }
 
 func joinDurs(ds []time.Duration) string {
 	s := make([]string, len(ds))
 	for i, d := range ds {
-		s[i] = fmtDur(d)
+		s[i] = benchkit.FmtDur(d)
 	}
 	return strings.Join(s, ", ")
-}
-
-func fmtMB(b int64) string  { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
-func fmtMiB(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-func fmtGiB(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
-
-// fmtInt writes n with thin thousands separators: 12,345.
-func fmtInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -214,7 +214,3 @@ func (o *options) validate(dbs, parts string) error {
 	}
 	return nil
 }
-
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
-}

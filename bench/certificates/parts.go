@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -32,6 +31,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
 	"github.com/raadzaam/raadzaam/app/pdf"
+	"github.com/raadzaam/raadzaam/bench/internal/benchkit"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/db"
 	"github.com/uptrace/bun"
@@ -72,8 +72,8 @@ func measureRender(ctx context.Context, list []facts, baseURL string, store *db.
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	pg0 := postgresCPU(pgName)
-	cpu0, t0 := selfCPU(), time.Now()
+	pg0 := benchkit.PostgresCPU(pgName)
+	cpu0, t0 := benchkit.SelfCPU(), time.Now()
 	for i, f := range list {
 		if ctx.Err() != nil {
 			runtime.GOMAXPROCS(prev)
@@ -95,8 +95,8 @@ func measureRender(ctx context.Context, list []facts, baseURL string, store *db.
 			r.store += time.Since(ts)
 		}
 	}
-	r.wall, r.cpu = time.Since(t0), selfCPU()-cpu0
-	r.pgCPU = (cpuSample{pg: pg0}).to(cpuSample{pg: postgresCPU(pgName)}).pg
+	r.wall, r.cpu = time.Since(t0), benchkit.SelfCPU()-cpu0
+	r.pgCPU = benchkit.PostgresDelta(pg0, benchkit.PostgresCPU(pgName))
 	runtime.ReadMemStats(&m1)
 	r.alloc = m1.TotalAlloc - m0.TotalAlloc
 	runtime.GOMAXPROCS(prev)
@@ -105,11 +105,11 @@ func measureRender(ctx context.Context, list []facts, baseURL string, store *db.
 	}
 	// The same renders on every core.
 	r.parProcs = runtime.GOMAXPROCS(0)
-	cpu0, t0 = selfCPU(), time.Now()
+	cpu0, t0 = benchkit.SelfCPU(), time.Now()
 	if _, err := renderAll(ctx, list, baseURL); err != nil {
 		return r, err
 	}
-	r.parWall, r.parCPU = time.Since(t0), selfCPU()-cpu0
+	r.parWall, r.parCPU = time.Since(t0), benchkit.SelfCPU()-cpu0
 	return r, nil
 }
 
@@ -163,82 +163,8 @@ func measureStore(ctx context.Context, d *db.DB, n int, c *courses.Course, baseU
 // ---------------------------------------------------------------------------
 // The JSON API
 
-// api is a small JSON client for the set-up and the checks.
-type api struct {
-	base   string
-	client *http.Client
-}
-
-func newAPI(base string, conns int) *api {
-	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: 30 * time.Second}
-	return &api{base: base, client: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
-}
-
-// call sends a JSON request and decodes a JSON answer with status want
-// into out.
-func (a *api) call(ctx context.Context, method, path, token string, header map[string]string, body any, want int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %s, want %d: %.300s", method, path, resp.Status, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return nil
-}
-
-// signIn exchanges e-mail and password (and a TOTP code) for an access
-// token, from client address addr.
-func (a *api) signIn(ctx context.Context, email, totp string, addr int) (string, time.Duration, error) {
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-	}
-	body := map[string]string{"email": email, "password": password}
-	if totp != "" {
-		body["totp"] = totp
-	}
-	if err := a.call(ctx, http.MethodPost, "/api/v1/auth/token", "", map[string]string{"Fly-Client-IP": clientAddr(addr)},
-		body, http.StatusOK, &tok); err != nil {
-		return "", 0, err
-	}
-	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
-}
-
 // lessonOf returns the id of the only lesson of the course.
-func lessonOf(ctx context.Context, a *api, slug string) (int64, error) {
+func lessonOf(ctx context.Context, a *benchkit.API, slug string) (int64, error) {
 	var c struct {
 		Modules []struct {
 			Activities []struct {
@@ -247,7 +173,7 @@ func lessonOf(ctx context.Context, a *api, slug string) (int64, error) {
 			} `json:"activities"`
 		} `json:"modules"`
 	}
-	if err := a.call(ctx, http.MethodGet, "/api/v1/courses/"+slug, "", nil, nil, http.StatusOK, &c); err != nil {
+	if err := a.Call(ctx, http.MethodGet, "/api/v1/courses/"+slug, "", nil, nil, http.StatusOK, &c); err != nil {
 		return 0, err
 	}
 	var ids []int64
@@ -274,7 +200,7 @@ type learner struct {
 }
 
 // prepare signs every learner in (argon2id) and enrols it in the course.
-func prepare(ctx context.Context, a *api, slug string, learners []*learner, conc int) (time.Duration, error) {
+func prepare(ctx context.Context, a *benchkit.API, slug string, learners []*learner, conc int) (time.Duration, error) {
 	var next atomic.Int64
 	var tokenLife atomic.Int64
 	tokenLife.Store(math.MaxInt64)
@@ -288,7 +214,7 @@ func prepare(ctx context.Context, a *api, slug string, learners []*learner, conc
 					return
 				}
 				l := learners[i]
-				tok, life, err := a.signIn(ctx, learnerEmail(l.idx), "", l.idx)
+				tok, life, err := signIn(ctx, a, benchkit.LearnerEmail(l.idx), "", l.idx)
 				if err != nil {
 					errc <- fmt.Errorf("learner %d: %w", l.idx, err)
 					return
@@ -300,7 +226,7 @@ func prepare(ctx context.Context, a *api, slug string, learners []*learner, conc
 					ID     int64  `json:"id"`
 					Course string `json:"course"`
 				}
-				if err := a.call(ctx, http.MethodPost, "/api/v1/courses/"+slug+"/enrolment", tok, nil, nil, http.StatusCreated, &e); err != nil {
+				if err := a.Call(ctx, http.MethodPost, "/api/v1/courses/"+slug+"/enrolment", tok, nil, nil, http.StatusCreated, &e); err != nil {
 					errc <- fmt.Errorf("learner %d: %w", l.idx, err)
 					return
 				}
@@ -310,7 +236,7 @@ func prepare(ctx context.Context, a *api, slug string, learners []*learner, conc
 				}
 				l.enrolmentID = e.ID
 				if i > 0 && i%100 == 0 {
-					logf("  %d of %d learners signed in and enrolled", i, len(learners))
+					benchkit.Logf("  %d of %d learners signed in and enrolled", i, len(learners))
 				}
 			}
 		}()
@@ -342,9 +268,9 @@ type issueResult struct {
 	pdfs              int
 	pdfBytes          int64
 	badPDFs           int
-	cpu               cpuUse // first completion sent → every PDF stored
-	cpuCompletions    cpuUse // first completion sent → last answered
-	cpuJobs           cpuUse // last completion answered → every PDF stored
+	cpu               benchkit.CPUUse // first completion sent → every PDF stored
+	cpuCompletions    benchkit.CPUUse // first completion sent → last answered
+	cpuJobs           benchkit.CPUUse // last completion answered → every PDF stored
 	jobWorkers        int
 	curve             []curvePoint
 	// The certificate jobs as River recorded them: how long each ran
@@ -411,8 +337,8 @@ func runIssue(ctx context.Context, base string, lessonID int64, learners []*lear
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	_, r.hwmBefore, _ = procMemory(serverPID)
-	before := takeCPU(serverPID, pgName)
+	_, r.hwmBefore, _ = benchkit.ProcMemory(serverPID)
+	before := benchkit.TakeCPU(serverPID, pgName)
 	t0 := time.Now()
 	for range clients {
 		wg.Add(1)
@@ -453,7 +379,7 @@ func runIssue(ctx context.Context, base string, lessonID int64, learners []*lear
 	}
 	wg.Wait()
 	r.completions = time.Since(t0)
-	mid := takeCPU(serverPID, pgName)
+	mid := benchkit.TakeCPU(serverPID, pgName)
 	if ctx.Err() != nil {
 		return r, ctx.Err()
 	}
@@ -487,20 +413,20 @@ func runIssue(ctx context.Context, base string, lessonID int64, learners []*lear
 		}
 		if time.Now().After(deadline) {
 			r.allPDFs = time.Since(t0)
-			logf("  only %d of %d PDFs stored after %s: giving up", n, want, fmtDur(r.allPDFs))
+			benchkit.Logf("  only %d of %d PDFs stored after %s: giving up", n, want, benchkit.FmtDur(r.allPDFs))
 			break
 		}
-		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return r, err
 		}
 	}
-	end := takeCPU(serverPID, pgName)
-	r.cpu, r.cpuCompletions, r.cpuJobs = before.to(end), before.to(mid), mid.to(end)
-	if err := sleep(ctx, time.Second); err != nil { // River finalises jobs in batches
+	end := benchkit.TakeCPU(serverPID, pgName)
+	r.cpu, r.cpuCompletions, r.cpuJobs = before.To(end), before.To(mid), mid.To(end)
+	if err := benchkit.Sleep(ctx, time.Second); err != nil { // River finalises jobs in batches
 		return r, err
 	}
 	jobStats(ctx, d, &r)
-	r.rssAfter, r.hwmAfter, _ = procMemory(serverPID)
+	r.rssAfter, r.hwmAfter, _ = benchkit.ProcMemory(serverPID)
 	slices.Sort(lat)
 	r.p50, r.p99, r.max = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)], lat[len(lat)-1]
 	if r.certificates, err = countCertificates(ctx, d, slug); err != nil {
@@ -575,7 +501,7 @@ type loadResult struct {
 	requests int64
 	errors   int64 // socket errors, timeouts, non-2xx/3xx
 	bytesReq float64
-	cpu      cpuUse
+	cpu      benchkit.CPUUse
 }
 
 type serveResult struct {
@@ -661,7 +587,7 @@ func storedPDF(ctx context.Context, d *db.DB, userID int64, slug string) (string
 		if time.Now().After(deadline) {
 			return "", nil, fmt.Errorf("certificate %s has no stored PDF after 5 minutes", r.Number)
 		}
-		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return "", nil, err
 		}
 	}
@@ -669,10 +595,10 @@ func storedPDF(ctx context.Context, d *db.DB, userID int64, slug string) (string
 
 // runServe loads GET /api/v1/certificates/{number}.pdf of raadzaam and of
 // a bare Fiber handler that sends the same bytes, in alternating runs.
-func runServe(ctx context.Context, o options, sup *supervisor, s *server, token, number string, stored []byte, pgName string) (serveResult, error) {
+func runServe(ctx context.Context, o options, sup *benchkit.Supervisor, s *benchkit.Server, token, number string, stored []byte, pgName string) (serveResult, error) {
 	r := serveResult{number: number, size: len(stored)}
 	path := "/api/v1/certificates/" + number + ".pdf"
-	body, hdr, d, err := get(ctx, s.base+path, token)
+	body, hdr, d, err := get(ctx, s.Base+path, token)
 	if err != nil {
 		return r, err
 	}
@@ -693,52 +619,51 @@ func runServe(ctx context.Context, o options, sup *supervisor, s *server, token,
 	} else if !bytes.Equal(got, stored) {
 		return r, errors.New("the bare handler does not serve the stored bytes")
 	}
-	wrkPath, err := exec.LookPath("wrk")
-	if err != nil {
+	wrk := benchkit.FindWrk(ctx, sup, o.threads, o.connections)
+	if wrk == nil {
 		return r, errors.New("wrk is not on PATH (apt-get install -y wrk)")
 	}
-	w := &wrkLoader{sup: sup, path: wrkPath, version: wrkVersion(ctx, wrkPath), threads: o.threads, connections: o.connections,
-		header: "Authorization: Bearer " + token}
-	r.loader = w.name()
+	w := &wrkLoader{Wrk: wrk, auth: "Bearer " + token}
+	r.loader = w.Name()
 	// raadzaam twice: as wrk asks (no compression), and with a browser's
 	// Accept-Encoding, which the compress middleware honours for
 	// application/pdf too.
-	targets := []struct{ name, url, header string }{{"bare", bareURL + path, ""}, {"raadzaam", s.base + path, ""},
-		{"raadzaam, `Accept-Encoding: " + browserEncoding + "`", s.base + path, "Accept-Encoding: " + browserEncoding}}
+	targets := []struct{ name, url, encoding string }{{"bare", bareURL + path, ""}, {"raadzaam", s.Base + path, ""},
+		{"raadzaam, `Accept-Encoding: " + browserEncoding + "`", s.Base + path, browserEncoding}}
 	if o.warmup > 0 {
 		for _, t := range targets {
-			logf("  warm-up %s (%s)", t.name, o.warmup)
-			if _, err := w.load(ctx, t.url, o.warmup, t.header); err != nil {
+			benchkit.Logf("  warm-up %s (%s)", t.name, o.warmup)
+			if _, err := w.load(ctx, t.url, o.warmup, t.encoding); err != nil {
 				return r, err
 			}
 		}
 	}
 	for round := 1; round <= o.rounds; round++ {
 		for _, t := range targets {
-			if err := sleep(ctx, time.Second); err != nil {
+			if err := benchkit.Sleep(ctx, time.Second); err != nil {
 				return r, err
 			}
 			pid := 0
 			if t.name != "bare" {
-				pid = s.pid()
+				pid = s.PID()
 			}
-			before := takeCPU(pid, pgName)
-			x, err := w.load(ctx, t.url, o.duration, t.header)
+			before := benchkit.TakeCPU(pid, pgName)
+			x, err := w.load(ctx, t.url, o.duration, t.encoding)
 			if err != nil {
 				return r, err
 			}
-			x.cpu = before.to(takeCPU(pid, pgName))
+			x.cpu = before.To(benchkit.TakeCPU(pid, pgName))
 			x.target, x.round = t.name, round
-			logf("  round %d, %s: %.0f req/s, p50 %s, p99 %s, %d errors", round, t.name, x.rps, fmtDur(x.p50), fmtDur(x.p99), x.errors)
+			benchkit.Logf("  round %d, %s: %.0f req/s, p50 %s, p99 %s, %d errors", round, t.name, x.rps, benchkit.FmtDur(x.p50), benchkit.FmtDur(x.p99), x.errors)
 			r.runs = append(r.runs, x)
 		}
 	}
 	// An expired token would have made every answer a 401, which wrk counts
 	// as an error; check that the PDF still comes.
-	if got, _, _, err := get(ctx, s.base+path, token); err == nil && bytes.Equal(got, stored) {
+	if got, _, _, err := get(ctx, s.Base+path, token); err == nil && bytes.Equal(got, stored) {
 		r.stillServes = true
 	}
-	r.rssAfter, r.hwmAfter, _ = procMemory(s.pid())
+	r.rssAfter, r.hwmAfter, _ = benchkit.ProcMemory(s.PID())
 	return r, nil
 }
 
@@ -761,7 +686,7 @@ func startBare(body []byte) (string, func(), error) {
 	go func() { errc <- app.Listener(ln) }()
 	stop := func() {
 		if err := app.ShutdownWithTimeout(2 * time.Second); err != nil {
-			logf("bare fiber shutdown: %v", err)
+			benchkit.Logf("bare fiber shutdown: %v", err)
 		}
 		<-errc
 	}
@@ -771,103 +696,35 @@ func startBare(body []byte) (string, func(), error) {
 // browserEncoding is the Accept-Encoding a browser sends.
 const browserEncoding = "gzip, deflate, br"
 
-// wrkLoader runs wrk with the bearer token's header.
+// wrkLoader loads with wrk (benchkit.Wrk) and the bearer token.
 type wrkLoader struct {
-	sup         *supervisor
-	path        string
-	version     string
-	threads     int
-	connections int
-	header      string
+	*benchkit.Wrk
+	auth string // the Authorization header
 }
 
-func (w *wrkLoader) name() string {
-	return fmt.Sprintf("%s, %d threads, %d connections", w.version, w.threads, w.connections)
-}
-
-// load runs wrk against rawURL for d with w.header and, unless empty,
-// header.
-func (w *wrkLoader) load(ctx context.Context, rawURL string, d time.Duration, header string) (loadResult, error) {
-	secs := max(1, int(math.Round(d.Seconds())))
-	var out, errOut bytes.Buffer
-	args := []string{"-t", strconv.Itoa(w.threads), "-c", strconv.Itoa(w.connections),
-		"-d", strconv.Itoa(secs) + "s", "--timeout", "5s", "--latency", "-H", w.header}
-	if header != "" {
-		args = append(args, "-H", header)
+// load runs wrk against rawURL for d, with Accept-Encoding encoding unless
+// it is empty.
+func (w *wrkLoader) load(ctx context.Context, rawURL string, d time.Duration, encoding string) (loadResult, error) {
+	header := map[string]string{"Authorization": w.auth}
+	if encoding != "" {
+		header["Accept-Encoding"] = encoding
 	}
-	cmd := exec.Command(w.path, append(args, rawURL)...)
-	cmd.Stdout = &out
-	cmd.Stderr = &errOut
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+30*time.Second)
-	defer cancel()
-	if err := w.sup.runToEnd(ctx, "wrk", cmd); err != nil {
-		return loadResult{}, fmt.Errorf("%w %s", err, strings.TrimSpace(out.String()+"\n"+errOut.String()))
-	}
-	r, err := parseWrk(out.String())
+	r, err := w.Load(ctx, rawURL, d, header)
 	if err != nil {
-		return loadResult{}, fmt.Errorf("%w in wrk output:\n%s", err, out.String())
+		return loadResult{}, err
 	}
-	return r, nil
+	return loadResult{rps: r.RPS, p50: r.P50, p99: r.P99, requests: r.Requests, errors: r.Errors, bytesReq: r.BytesReq}, nil
 }
 
-var (
-	wrkRPS      = regexp.MustCompile(`(?m)^Requests/sec:\s+([0-9.]+)`)
-	wrkTotal    = regexp.MustCompile(`(?m)^\s*(\d+) requests in [0-9.]+\w+, ([0-9.]+)(B|KB|MB|GB|TB) read`)
-	wrkPercent  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s|m|h)\s*$`)
-	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	wrkNon2xx3x = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
-)
-
-func parseWrk(s string) (loadResult, error) {
-	var r loadResult
-	m := wrkRPS.FindStringSubmatch(s)
-	if m == nil {
-		return r, errors.New("no Requests/sec")
+// signIn exchanges e-mail and password (and a TOTP code) for an access
+// token, from client address addr (benchkit.ClientAddr), and returns how
+// long the token is valid.
+func signIn(ctx context.Context, a *benchkit.API, email, totp string, addr int) (string, time.Duration, error) {
+	tok, _, err := a.SignIn(ctx, email, password, totp, benchkit.ClientAddr(addr))
+	if err != nil {
+		return "", 0, err
 	}
-	r.rps, _ = strconv.ParseFloat(m[1], 64)
-	if m := wrkTotal.FindStringSubmatch(s); m != nil {
-		r.requests, _ = strconv.ParseInt(m[1], 10, 64)
-		v, _ := strconv.ParseFloat(m[2], 64)
-		unit := map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m[3]]
-		if r.requests > 0 {
-			r.bytesReq = v * unit / float64(r.requests)
-		}
-	}
-	for _, m := range wrkPercent.FindAllStringSubmatch(s, -1) {
-		v, _ := strconv.ParseFloat(m[2], 64)
-		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
-			"m": time.Minute, "h": time.Hour}[m[3]]
-		d := time.Duration(v * float64(unit))
-		if m[1] == "50" {
-			r.p50 = d
-		} else {
-			r.p99 = d
-		}
-	}
-	if r.p50 == 0 || r.p99 == 0 {
-		return r, errors.New("no latency distribution")
-	}
-	if m := wrkSocket.FindStringSubmatch(s); m != nil {
-		for _, v := range m[1:] {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			r.errors += n
-		}
-	}
-	if m := wrkNon2xx3x.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		r.errors += n
-	}
-	return r, nil
-}
-
-func wrkVersion(ctx context.Context, path string) string {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	out, _ := exec.CommandContext(ctx, path, "-v").CombinedOutput() // exits 1 after printing
-	if f := strings.Fields(string(out)); len(f) >= 2 && f[0] == "wrk" {
-		return "wrk " + f[1]
-	}
-	return "wrk"
+	return tok.AccessToken, time.Duration(tok.ExpiresIn) * time.Second, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -890,7 +747,7 @@ type zipResult struct {
 	contentEncoding      string
 	rate                 float64 // MB/s the client read at most; 0: as fast as it could
 	downloadErr          string  // the download failed or was cut short
-	cpu                  cpuUse
+	cpu                  benchkit.CPUUse
 	entries, pdfs        int
 	badPDFs              int
 	csvRows              int
@@ -904,12 +761,12 @@ var zipNumber = regexp.MustCompile(`(RZ-\d{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\.pdf$`)
 
 // runZIP downloads the association's ZIP with the administrator's token,
 // sampling the server's memory, and checks it.
-func runZIP(ctx context.Context, s *server, token, encoding string, rate float64, seed *zipSeed, tmp, logPath, pgName string) (zipResult, error) {
+func runZIP(ctx context.Context, s *benchkit.Server, token, encoding string, rate float64, seed *zipSeed, tmp, logPath, pgName string) (zipResult, error) {
 	r := zipResult{seed: seed, encoding: encoding, rate: rate}
 	r.from = seed.from.In(courses.Amsterdam).Format(time.DateOnly)
 	r.to = time.Now().In(courses.Amsterdam).Format(time.DateOnly)
 	var err error
-	if r.rssBefore, r.hwmBefore, err = procMemory(s.pid()); err != nil {
+	if r.rssBefore, r.hwmBefore, err = benchkit.ProcMemory(s.PID()); err != nil {
 		return r, err
 	}
 	logSize := fileSize(logPath)
@@ -923,7 +780,7 @@ func runZIP(ctx context.Context, s *server, token, encoding string, rate float64
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if rss, _, err := procMemory(s.pid()); err == nil {
+			if rss, _, err := benchkit.ProcMemory(s.PID()); err == nil {
 				r.samples++
 				r.maxSampled = max(r.maxSampled, rss)
 			}
@@ -936,15 +793,15 @@ func runZIP(ctx context.Context, s *server, token, encoding string, rate float64
 	}()
 
 	path := filepath.Join(tmp, "certificaten.zip")
-	before := takeCPU(s.pid(), pgName)
-	dlErr := download(ctx, s.base+"/vereniging/"+seed.association+"/certificaten.zip?van="+r.from+"&tot="+r.to, token, path, &r)
-	r.cpu = before.to(takeCPU(s.pid(), pgName))
+	before := benchkit.TakeCPU(s.PID(), pgName)
+	dlErr := download(ctx, s.Base+"/vereniging/"+seed.association+"/certificaten.zip?van="+r.from+"&tot="+r.to, token, path, &r)
+	r.cpu = before.To(benchkit.TakeCPU(s.PID(), pgName))
 	close(stopSampling)
 	sampled.Wait()
-	if err := sleep(ctx, 200*time.Millisecond); err != nil {
+	if err := benchkit.Sleep(ctx, 200*time.Millisecond); err != nil {
 		return r, err
 	}
-	if r.rssAfter, r.hwmAfter, err = procMemory(s.pid()); err != nil {
+	if r.rssAfter, r.hwmAfter, err = benchkit.ProcMemory(s.PID()); err != nil {
 		return r, err
 	}
 	for _, line := range strings.Split(tailFrom(logPath, logSize), "\n") {

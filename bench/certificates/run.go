@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/raadzaam/raadzaam/bench/internal/benchkit"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/courses/catalog"
 	"github.com/raadzaam/raadzaam/db"
@@ -21,7 +18,7 @@ import (
 // report is everything measured, for the Markdown report.
 type report struct {
 	o       options
-	machine machine
+	machine benchkit.Machine
 	render  *renderResult
 	course  *courses.Course // the one-lesson course's source
 	dbs     []*dbReport
@@ -41,24 +38,18 @@ type dbReport struct {
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) error {
-	sup := newSupervisor()
-	defer sup.stopAll()
-
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	sup := benchkit.NewSupervisor()
+	defer sup.StopAll()
+	root, err := benchkit.ModuleRoot(ctx)
 	if err != nil {
-		return fmt.Errorf("go env GOMOD: %w", err)
+		return err
 	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return errors.New("not inside the raadzaam module (go env GOMOD is empty)")
-	}
-	root := filepath.Dir(gomod)
 	tmp, err := os.MkdirTemp("", "raadzaam-bench-certificates-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	rep := &report{o: o, machine: describeMachine()}
+	rep := &report{o: o, machine: benchkit.DescribeMachine()}
 
 	shipped, err := courses.ReadCatalog(catalog.FS, ".")
 	if err != nil {
@@ -74,29 +65,20 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	}
 
 	if o.has("render") {
-		logf("render: %d certificates with GOMAXPROCS=1, then on every core", o.renders)
+		benchkit.Logf("render: %d certificates with GOMAXPROCS=1, then on every core", o.renders)
 		r, err := measureRender(ctx, sampleFacts(o.renders, rep.course), "https://raadzaam.fly.dev", nil, nil, "")
 		if err != nil {
 			return err
 		}
 		rep.render = &r
-		logf("  %.1f/s on one core (%s CPU each), %.1f/s on %d cores", r.perSecond(), fmtDur(r.cpu/time.Duration(r.n)),
+		benchkit.Logf("  %.1f/s on one core (%s CPU each), %.1f/s on %d cores", r.perSecond(), benchkit.FmtDur(r.cpu/time.Duration(r.n)),
 			float64(r.n)/r.parWall.Seconds(), r.parProcs)
 	}
 	server := o.has("issue") || o.has("serve") || o.has("zip")
 	bin := filepath.Join(tmp, "raadzaam")
 	if server {
-		logf("building %s/app", root)
-		var buildOut bytes.Buffer
-		build := exec.Command("go", "build", "-o", bin, "./app")
-		build.Dir = root
-		build.Stdout = &buildOut
-		build.Stderr = &buildOut
-		bctx, bcancel := context.WithTimeout(ctx, 5*time.Minute)
-		err := sup.runToEnd(bctx, "go build", build)
-		bcancel()
-		if err != nil {
-			return fmt.Errorf("go build: %w\n%s", err, buildOut.String())
+		if err := benchkit.Build(ctx, sup, root, bin, false); err != nil {
+			return err
 		}
 	}
 	if server || o.has("render") {
@@ -106,10 +88,7 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				return err
 			}
-			in := &instance{kind: kind, sup: sup, tmp: dir, bin: bin, dataDir: filepath.Join(dir, "data"),
-				logPath: filepath.Join(dir, "server.log")}
-			in.dsn = "sqlite:" + filepath.Join(in.dataDir, "raadzaam.db")
-			r, err := runDB(ctx, o, in, rep, &plan, server)
+			r, err := runDB(ctx, o, sup, bin, dir, kind, rep, &plan, server)
 			if r != nil {
 				rep.dbs = append(rep.dbs, r)
 			}
@@ -122,30 +101,33 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	return nil
 }
 
-// runDB runs the parts on one database.
-func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zipPlan, withServer bool) (r *dbReport, err error) {
-	r = &dbReport{kind: in.kind, database: "SQLite (modernc, file in a fresh RAADZAAM_DATA)"}
-	logf("=== %s", in.kind)
-	if in.kind == "postgres" {
-		dsn, name, drop, cerr := createDatabase(ctx, o.pgAdminURL)
-		if cerr != nil {
-			return nil, cerr
-		}
-		defer func() {
-			in.sup.stopAll() // the server must have closed its connections first
-			if derr := drop(); derr != nil {
-				logf("drop database: %v", derr)
-				if err == nil {
-					err = derr
-				}
+// runDB runs the parts on one database of kind kind, with the binary bin
+// and the folder dir.
+func runDB(ctx context.Context, o options, sup *benchkit.Supervisor, bin, dir, kind string, rep *report, plan **zipPlan, withServer bool) (r *dbReport, err error) {
+	benchkit.Logf("=== %s", kind)
+	in, err := benchkit.NewInstance(ctx, sup, bin, dir, kind, o.pgAdminURL)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := in.Close(); cerr != nil {
+			benchkit.Logf("drop database: %v", cerr)
+			if err == nil {
+				err = cerr
 			}
-		}()
-		in.dsn, in.dbURL, in.dbName = dsn, dsn, name
-		r.database = postgresSettings(ctx, dsn) + " on 127.0.0.1 (throwaway database)"
+		}
+	}()
+	r = &dbReport{kind: kind, database: in.Database}
+	// Sign-ins come from addresses of their own (Fly-Client-IP): see the
+	// package comment. Every start uses the same port: the base URL, which
+	// access tokens name, stays the same.
+	in.Env = []string{"RAADZAAM_DEMO=off", benchkit.TrustLoopbackProxy}
+	if in.Port, err = benchkit.FreePort(); err != nil {
+		return r, err
 	}
 
 	// Before the server: schema, courses, accounts, the ZIP's certificates.
-	d, err := db.Open(in.dsn)
+	d, err := db.Open(in.DSN())
 	if err != nil {
 		return r, err
 	}
@@ -158,15 +140,15 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 		return r, err
 	}
 	slug := shortSlug(o.course)
-	hash := hashPassword(password)
+	hash := benchkit.HashPassword(password)
 	if o.has("render") {
-		logf("render and store: %d certificates with GOMAXPROCS=1", o.renders)
-		s, err := measureStore(ctx, d, o.renders, rep.course, "https://raadzaam.fly.dev", hash, in.dbName)
+		benchkit.Logf("render and store: %d certificates with GOMAXPROCS=1", o.renders)
+		s, err := measureStore(ctx, d, o.renders, rep.course, "https://raadzaam.fly.dev", hash, in.PGName)
 		if err != nil {
 			return r, fmt.Errorf("render and store: %w", err)
 		}
 		r.store = &s
-		logf("  %.1f/s (render and store; store %s each)", s.perSecond(), fmtDur(s.store/time.Duration(s.n)))
+		benchkit.Logf("  %.1f/s (render and store; store %s each)", s.perSecond(), benchkit.FmtDur(s.store/time.Duration(s.n)))
 	}
 	if !withServer {
 		return r, nil
@@ -180,8 +162,8 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 	}
 	var learners []*learner
 	if nLearners > 0 {
-		logf("creating %d learners in the database", nLearners)
-		ids, err := createLearners(ctx, d, nLearners, map[bool]int{true: 8, false: 1}[in.kind == "postgres"], hash)
+		benchkit.Logf("creating %d learners in the database", nLearners)
+		ids, err := createLearners(ctx, d, nLearners, map[bool]int{true: 8, false: 1}[in.DB == "postgres"], hash)
 		if err != nil {
 			return r, err
 		}
@@ -196,21 +178,21 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 			return r, err
 		}
 		if *plan == nil {
-			logf("rendering %d distinct PDFs for the ZIP's %d certificates", o.distinct, o.n)
+			benchkit.Logf("rendering %d distinct PDFs for the ZIP's %d certificates", o.distinct, o.n)
 			if *plan, err = planZIP(ctx, o.n, o.distinct, shipped, "https://raadzaam.fly.dev"); err != nil {
 				return r, err
 			}
 		}
-		logf("inserting %d members of vng with a certificate and its PDF", o.n)
+		benchkit.Logf("inserting %d members of vng with a certificate and its PDF", o.n)
 		if seed, err = seedZIP(ctx, d, *plan, shipped, "vng", hash); err != nil {
 			return r, err
 		}
-		logf("  took %s (%s of PDF)", fmtDur(seed.took), fmtMB(seed.pdfBytes))
+		benchkit.Logf("  took %s (%s of PDF)", benchkit.FmtDur(seed.took), benchkit.FmtMB(seed.pdfBytes))
 	}
 
 	// The server.
-	logf("starting raadzaam")
-	s, start, err := in.startServer(ctx, "raadzaam")
+	benchkit.Logf("starting raadzaam")
+	s, start, err := in.Start(ctx, "raadzaam", "/healthz", time.Minute)
 	if err != nil {
 		return r, err
 	}
@@ -218,13 +200,13 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 	stopped := false
 	defer func() {
 		if !stopped {
-			_ = in.sup.stop(s.child, 10*time.Second)
+			_ = in.Stop(s, 10*time.Second)
 		}
 	}()
-	a := newAPI(s.base, o.setupConc)
-	defer a.client.CloseIdleConnections()
+	a := benchkit.NewAPI(s.Base, o.setupConc)
+	defer a.Client.CloseIdleConnections()
 	withLog := func(err error) error {
-		return fmt.Errorf("%w\n--- end of %s ---\n%s", err, in.logPath, tail(in.logPath, 1500))
+		return fmt.Errorf("%w\n--- end of %s ---\n%s", err, in.LogPath, benchkit.Tail(in.LogPath, 1500))
 	}
 
 	if len(learners) > 0 {
@@ -232,33 +214,33 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 		if err != nil {
 			return r, err
 		}
-		logf("signing in %d learners (argon2id) and enrolling them in %s, %d at a time", len(learners), slug, o.setupConc)
+		benchkit.Logf("signing in %d learners (argon2id) and enrolling them in %s, %d at a time", len(learners), slug, o.setupConc)
 		t0 := time.Now()
 		life, err := prepare(ctx, a, slug, learners, o.setupConc)
 		if err != nil {
 			return r, withLog(err)
 		}
 		setup := time.Since(t0)
-		if err := sleep(ctx, time.Second); err != nil {
+		if err := benchkit.Sleep(ctx, time.Second); err != nil {
 			return r, err
 		}
-		r.loadavg = loadAvg()
+		r.loadavg = benchkit.LoadAvg()
 		clients := o.clients
 		if !o.has("issue") {
 			clients = 1
 		}
-		logf("issue: %d learners complete the lesson, %d at a time", len(learners), clients)
-		res, err := runIssue(ctx, s.base, lessonID, learners, clients, d, slug, s.pid(), in.dbName)
+		benchkit.Logf("issue: %d learners complete the lesson, %d at a time", len(learners), clients)
+		res, err := runIssue(ctx, s.Base, lessonID, learners, clients, d, slug, s.PID(), in.PGName)
 		if err != nil {
 			return r, withLog(err)
 		}
 		res.setup, res.tokenLife = setup, life
 		res.jobWorkers = db.JobMaxWorkers
-		if in.kind == "sqlite" {
+		if in.DB == "sqlite" {
 			res.jobWorkers = db.JobMaxWorkersSQLite
 		}
-		logf("  completions %s (%.0f/s, %d errors), every PDF stored after %s (%.1f certificates/s)", fmtDur(res.completions),
-			float64(res.learners)/res.completions.Seconds(), res.errors, fmtDur(res.allPDFs), float64(res.pdfs)/res.allPDFs.Seconds())
+		benchkit.Logf("  completions %s (%.0f/s, %d errors), every PDF stored after %s (%.1f certificates/s)", benchkit.FmtDur(res.completions),
+			float64(res.learners)/res.completions.Seconds(), res.errors, benchkit.FmtDur(res.allPDFs), float64(res.pdfs)/res.allPDFs.Seconds())
 		if o.has("issue") {
 			r.issue = &res
 		}
@@ -271,12 +253,12 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 			return r, err
 		}
 		// A fresh token, so that it outlives the runs.
-		token, _, err := a.signIn(ctx, learnerEmail(holder.idx), "", addrHolder)
+		token, _, err := signIn(ctx, a, benchkit.LearnerEmail(holder.idx), "", addrHolder)
 		if err != nil {
 			return r, withLog(err)
 		}
-		logf("serve: GET /api/v1/certificates/%s.pdf (%d bytes) with wrk", number, len(stored))
-		res, err := runServe(ctx, o, in.sup, s, token, number, stored, in.dbName)
+		benchkit.Logf("serve: GET /api/v1/certificates/%s.pdf (%d bytes) with wrk", number, len(stored))
+		res, err := runServe(ctx, o, sup, s, token, number, stored, in.PGName)
 		if err != nil {
 			return r, withLog(err)
 		}
@@ -291,12 +273,12 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 		if err != nil {
 			return r, err
 		}
-		token, _, err := a.signIn(ctx, adminEmail, code, addrAdmin)
+		token, _, err := signIn(ctx, a, adminEmail, code, addrAdmin)
 		if err != nil {
 			return r, withLog(err)
 		}
-		a.client.CloseIdleConnections()
-		if err := in.sup.stop(s.child, 10*time.Second); err != nil {
+		a.Client.CloseIdleConnections()
+		if err := in.Stop(s, 10*time.Second); err != nil {
 			r.notes = append(r.notes, err.Error())
 		}
 		stopped = true
@@ -315,35 +297,35 @@ func runDB(ctx context.Context, o options, in *instance, rep *report, plan **zip
 
 // zipOnFreshServer starts a fresh server, downloads the ZIP from it once
 // with Accept-Encoding enc, and stops it.
-func zipOnFreshServer(ctx context.Context, in *instance, token, enc string, rate float64, seed *zipSeed) (*zipResult, error) {
-	logf("starting a fresh raadzaam for the ZIP")
-	s, start, err := in.startServer(ctx, "raadzaam (zip)")
+func zipOnFreshServer(ctx context.Context, in *benchkit.Instance, token, enc string, rate float64, seed *zipSeed) (*zipResult, error) {
+	benchkit.Logf("starting a fresh raadzaam for the ZIP")
+	s, start, err := in.Start(ctx, "raadzaam (zip)", "/healthz", time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = in.sup.stop(s.child, 10*time.Second) }()
-	a := newAPI(s.base, 1)
+	defer func() { _ = in.Stop(s, 10*time.Second) }()
+	a := benchkit.NewAPI(s.Base, 1)
 	var me struct {
 		Role string `json:"role"`
 	}
-	err = a.call(ctx, http.MethodGet, "/api/v1/me", token, nil, nil, http.StatusOK, &me)
-	a.client.CloseIdleConnections()
+	err = a.Call(ctx, http.MethodGet, "/api/v1/me", token, nil, nil, http.StatusOK, &me)
+	a.Client.CloseIdleConnections()
 	if err != nil {
 		return nil, err
 	}
-	if err := sleep(ctx, time.Second); err != nil {
+	if err := benchkit.Sleep(ctx, time.Second); err != nil {
 		return nil, err
 	}
-	logf("zip: GET /vereniging/%s/certificaten.zip as %s, Accept-Encoding %q", seed.association, me.Role, enc)
-	res, err := runZIP(ctx, s, token, enc, rate, seed, in.tmp, in.logPath, in.dbName)
+	benchkit.Logf("zip: GET /vereniging/%s/certificaten.zip as %s, Accept-Encoding %q", seed.association, me.Role, enc)
+	res, err := runZIP(ctx, s, token, enc, rate, seed, in.Dir, in.LogPath, in.PGName)
 	res.start = start
 	if err != nil {
 		return &res, err
 	}
-	logf("  %s in %s (first byte after %s), peak RSS %s (before %s)", fmtMB(res.size), fmtDur(res.took), fmtDur(res.firstByte),
-		fmtMB(res.hwmAfter), fmtMB(res.hwmBefore))
+	benchkit.Logf("  %s in %s (first byte after %s), peak RSS %s (before %s)", benchkit.FmtMB(res.size), benchkit.FmtDur(res.took), benchkit.FmtDur(res.firstByte),
+		benchkit.FmtMB(res.hwmAfter), benchkit.FmtMB(res.hwmBefore))
 	if res.downloadErr != "" {
-		logf("  the download failed: %s", res.downloadErr)
+		benchkit.Logf("  the download failed: %s", res.downloadErr)
 	}
 	return &res, nil
 }

@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"runtime"
 	"slices"
@@ -17,35 +15,19 @@ import (
 	"time"
 
 	"github.com/raadzaam/raadzaam/app/pdf"
+	"github.com/raadzaam/raadzaam/bench/internal/benchkit"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/courses/catalog"
 	"github.com/raadzaam/raadzaam/db" // also registers the "sqlite" driver
 	"github.com/uptrace/bun"
-	"golang.org/x/crypto/argon2"
 )
 
 // password is every benchmark account's password.
 const password = "certificaat-bench-2026"
 
-// hashPassword is app/password.go's hashPassword: argon2id, m = 19 MiB,
-// t = 2, p = 1, in the PHC format that app/password.go's checkPassword
-// reads (it takes the parameters from the hash).
-func hashPassword(pw string) string {
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt)
-	key := argon2.IDKey([]byte(pw), salt, 2, 19*1024, 1, 32)
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, 19*1024, 2, 1,
-		enc.EncodeToString(salt), enc.EncodeToString(key))
-}
-
-func learnerEmail(i int) string { return fmt.Sprintf("cursist%05d@bench.raadzaam.test", i) }
-func memberEmail(i int) string  { return fmt.Sprintf("lid%06d@bench.raadzaam.test", i) }
+func memberEmail(i int) string { return fmt.Sprintf("lid%06d@bench.raadzaam.test", i) }
 
 const adminEmail = "beheerder@bench.raadzaam.test"
-
-// clientAddr is sign-in i's client address (198.18.0.0/15, RFC 2544).
-func clientAddr(i int) string { return fmt.Sprintf("198.%d.%d.%d", 18+(i>>16)&1, (i>>8)&255, i&255) }
 
 // Client addresses of the sign-ins that are not a learner's first.
 const (
@@ -114,35 +96,9 @@ func importCourses(ctx context.Context, d *db.DB, course string) ([]*courses.Cou
 // createLearners creates n learners with the same argon2id hash and
 // returns their user ids.
 func createLearners(ctx context.Context, d *db.DB, n, conc int, hash string) ([]int64, error) {
-	us := db.NewUserService(d)
-	ids := make([]int64, n)
-	var next atomic.Int64
-	errc := make(chan error, conc)
-	for range conc {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					errc <- ctx.Err()
-					return
-				}
-				u, err := us.CreateUser(ctx, &courses.NewUser{Email: learnerEmail(i), Name: holderName(i),
-					Role: courses.RoleLearner, Language: "nl", PasswordHash: hash})
-				if err != nil {
-					errc <- fmt.Errorf("create learner %d: %w", i, err)
-					return
-				}
-				ids[i] = u.ID
-			}
-		}()
-	}
-	var first error
-	for range conc {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-		}
-	}
-	return ids, first
+	return benchkit.CreateUsers(ctx, d, n, conc, func(i int) *courses.NewUser {
+		return &courses.NewUser{Email: benchkit.LearnerEmail(i), Name: holderName(i), Role: courses.RoleLearner, Language: "nl", PasswordHash: hash}
+	})
 }
 
 // createAdmin creates the administrator of association slug with two-factor
@@ -484,7 +440,7 @@ func seedZIP(ctx context.Context, d *db.DB, plan *zipPlan, shipped []*courses.Co
 			return nil, fmt.Errorf("insert PDFs %d–%d: %w", lo, hi, err)
 		}
 		if (lo/pdfBatch)%40 == 0 {
-			logf("  %d of %d PDFs inserted", lo, n)
+			benchkit.Logf("  %d of %d PDFs inserted", lo, n)
 		}
 	}
 	s.from, s.to = plan.facts[0].issued, plan.facts[n-1].issued

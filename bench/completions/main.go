@@ -67,12 +67,9 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -80,11 +77,8 @@ import (
 	"io"
 	"math"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -98,10 +92,10 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for the throwaway database and the checks
+	"github.com/raadzaam/raadzaam/bench/internal/benchkit"
 	"github.com/raadzaam/raadzaam/courses"
 	"github.com/raadzaam/raadzaam/courses/catalog"
 	"github.com/raadzaam/raadzaam/db" // also registers the "sqlite" driver
-	"golang.org/x/crypto/argon2"
 )
 
 // goalRate is the issue's goal: lesson completions per second with 64
@@ -187,259 +181,11 @@ func (o *options) validate() error {
 	return nil
 }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
-}
-
-// ---------------------------------------------------------------------------
-// Child processes (as in bench/catalogue and bench/lesson)
-
-// child is a process started by the benchmark in its own process group.
-type child struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has been reaped
-	err  error         // Wait's result, valid after done
-}
-
-// supervisor knows every running child, so that all of them can be stopped
-// on any exit path.
-type supervisor struct {
-	mu       sync.Mutex
-	children map[*child]struct{}
-}
-
-func newSupervisor() *supervisor { return &supervisor{children: map[*child]struct{}{}} }
-
-// start starts cmd in a new process group; the kernel also kills it should
-// this process die without running its deferred cleanup.
-func (s *supervisor) start(name string, cmd *exec.Cmd) (*child, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
-	s.mu.Lock()
-	s.children[c] = struct{}{}
-	s.mu.Unlock()
-	go func() {
-		c.err = cmd.Wait()
-		close(c.done)
-	}()
-	return c, nil
-}
-
-// stop sends SIGTERM to the child's process group, waits up to grace for
-// the child to exit, then kills the group. It returns an error when the
-// child had to be killed.
-func (s *supervisor) stop(c *child, grace time.Duration) error {
-	defer func() {
-		s.mu.Lock()
-		delete(s.children, c)
-		s.mu.Unlock()
-	}()
-	pgid := c.cmd.Process.Pid
-	select {
-	case <-c.done:
-		return nil
-	default:
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-c.done:
-		return nil
-	case <-t.C:
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-c.done
-		return fmt.Errorf("%s did not exit within %s of SIGTERM and was killed", c.name, grace)
-	}
-}
-
-// stopAll stops every child that still runs.
-func (s *supervisor) stopAll() {
-	s.mu.Lock()
-	list := make([]*child, 0, len(s.children))
-	for c := range s.children {
-		list = append(list, c)
-	}
-	s.mu.Unlock()
-	for _, c := range list {
-		if err := s.stop(c, 5*time.Second); err != nil {
-			logf("%v", err)
-		}
-	}
-}
-
-// runToEnd runs cmd to completion, stopping it when ctx ends.
-func (s *supervisor) runToEnd(ctx context.Context, name string, cmd *exec.Cmd) error {
-	c, err := s.start(name, cmd)
-	if err != nil {
-		return err
-	}
-	select {
-	case <-c.done:
-		s.mu.Lock()
-		delete(s.children, c)
-		s.mu.Unlock()
-		return c.err
-	case <-ctx.Done():
-		_ = s.stop(c, 2*time.Second)
-		return fmt.Errorf("%s: %w", name, ctx.Err())
-	}
-}
-
-// ---------------------------------------------------------------------------
-// The raadzaam server
-
-type bench struct {
-	o       options
-	sup     *supervisor
-	tmp     string
-	bin     string
-	dataDir string
-	dsn     string // what raadzaam opens: sqlite:PATH or the PostgreSQL URL
-	dbURL   string // DATABASE_URL for PostgreSQL, empty for SQLite
-	dbName  string // the throwaway PostgreSQL database, empty for SQLite
-	logPath string
-}
-
-// server is one running raadzaam process.
-type server struct {
-	*child
-	base string // http://127.0.0.1:PORT
-}
-
-func (b *bench) serverEnv(port int) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == "PORT" || k == "DATABASE_URL" || strings.HasPrefix(k, "RAADZAAM_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "PORT="+strconv.Itoa(port), "RAADZAAM_DATA="+b.dataDir, "RAADZAAM_DEMO=off",
-		fmt.Sprintf("RAADZAAM_BASE_URL=http://127.0.0.1:%d", port),
-		// The learners sign in from addresses of their own (Fly-Client-IP),
-		// see the package comment.
-		"RAADZAAM_TRUSTED_PROXIES=127.0.0.1/32")
-	if b.dbURL != "" {
-		env = append(env, "DATABASE_URL="+b.dbURL)
-	}
-	return env
-}
-
-// startServer starts raadzaam on a free port and returns once /healthz
-// answered 200, with the time from exec to that answer.
-func (b *bench) startServer(ctx context.Context) (*server, time.Duration, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, 0, err
-	}
-	logFile, err := os.OpenFile(b.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer logFile.Close() // the child holds its own descriptor
-	cmd := exec.Command(b.bin)
-	cmd.Dir = b.tmp
-	cmd.Env = b.serverEnv(port)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	t0 := time.Now()
-	c, err := b.sup.start("raadzaam", cmd)
-	if err != nil {
-		return nil, 0, err
-	}
-	s := &server{child: c, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	d, err := waitHealthy(ctx, s, t0, 60*time.Second)
-	if err != nil {
-		_ = b.sup.stop(c, 5*time.Second)
-		return nil, 0, fmt.Errorf("raadzaam: %w\n--- end of %s ---\n%s", err, b.logPath, tail(b.logPath, 2000))
-	}
-	return s, d, nil
-}
-
-// waitHealthy polls /healthz every millisecond until it answers 200.
-func waitHealthy(ctx context.Context, s *server, t0 time.Time, limit time.Duration) (time.Duration, error) {
-	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: time.Second}
-	deadline := t0.Add(limit)
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/healthz", nil)
-		if err != nil {
-			return 0, err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Since(t0), nil
-			}
-		}
-		select {
-		case <-s.done:
-			return 0, fmt.Errorf("exited before /healthz answered: %v", s.err)
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		default:
-		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("/healthz did not answer 200 within %s", limit)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tail returns the last n bytes of the file at path.
-func tail(path string, n int64) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > n {
-		_, _ = f.Seek(-n, io.SeekEnd)
-	}
-	b, _ := io.ReadAll(f)
-	return string(b)
-}
-
 // ---------------------------------------------------------------------------
 // Learner accounts, created in the database before the server starts
 
 // learnerPassword is every learner's password (random per run).
 var learnerPassword = rand.Text()
-
-// hashPassword is app/password.go's hashPassword: argon2id, m = 19 MiB,
-// t = 2, p = 1, in the PHC format that app/password.go's checkPassword
-// reads (it takes the parameters from the hash).
-func hashPassword(password string) string {
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, 2, 19*1024, 1, 32)
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, 19*1024, 2, 1,
-		enc.EncodeToString(salt), enc.EncodeToString(key))
-}
-
-func learnerEmail(i int) string { return fmt.Sprintf("cursist%05d@bench.raadzaam.test", i) }
-
-// clientAddr is learner i's address for the sign-in (198.18.0.0/15).
-func clientAddr(i int) string { return fmt.Sprintf("198.%d.%d.%d", 18+(i>>16)&1, (i>>8)&255, i&255) }
 
 // createLearners migrates the empty database and creates n learners with
 // the same argon2id hash; it returns their user ids.
@@ -452,95 +198,14 @@ func createLearners(ctx context.Context, dsn string, n, conc int) ([]int64, erro
 	if _, err := d.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	hash := hashPassword(learnerPassword)
-	us := db.NewUserService(d)
-	ids := make([]int64, n)
-	var next atomic.Int64
-	errc := make(chan error, conc)
-	for range conc {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					errc <- ctx.Err()
-					return
-				}
-				u, err := us.CreateUser(ctx, &courses.NewUser{Email: learnerEmail(i), Name: fmt.Sprintf("Cursist %05d", i),
-					Role: courses.RoleLearner, PasswordHash: hash})
-				if err != nil {
-					errc <- fmt.Errorf("create learner %d: %w", i, err)
-					return
-				}
-				ids[i] = u.ID
-			}
-		}()
-	}
-	var first error
-	for range conc {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-		}
-	}
-	return ids, first
+	hash := benchkit.HashPassword(learnerPassword)
+	return benchkit.CreateUsers(ctx, d, n, conc, func(i int) *courses.NewUser {
+		return &courses.NewUser{Email: benchkit.LearnerEmail(i), Name: fmt.Sprintf("Cursist %05d", i), Role: courses.RoleLearner, PasswordHash: hash}
+	})
 }
 
 // ---------------------------------------------------------------------------
 // API calls before the load
-
-// api is a small JSON client for the set-up and the checks.
-type api struct {
-	base   string
-	client *http.Client
-}
-
-func newAPI(base string, conns int) *api {
-	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: 30 * time.Second}
-	return &api{base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
-}
-
-// call sends a JSON request and decodes a JSON answer with status want into out.
-func (a *api) call(ctx context.Context, method, path, token string, header map[string]string, body any, want int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %s, want %d: %.300s", method, path, resp.Status, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return nil
-}
 
 // lesson is one lesson of the course.
 type lesson struct {
@@ -563,7 +228,7 @@ type quizAnswer struct {
 	Options  []int64 `json:"options"`
 }
 
-func courseOutline(ctx context.Context, a *api, slug string) (*outline, error) {
+func courseOutline(ctx context.Context, a *benchkit.API, slug string) (*outline, error) {
 	var c struct {
 		Modules []struct {
 			Slug       string `json:"slug"`
@@ -574,7 +239,7 @@ func courseOutline(ctx context.Context, a *api, slug string) (*outline, error) {
 			} `json:"activities"`
 		} `json:"modules"`
 	}
-	if err := a.call(ctx, http.MethodGet, "/api/v1/courses/"+slug, "", nil, nil, http.StatusOK, &c); err != nil {
+	if err := a.Call(ctx, http.MethodGet, "/api/v1/courses/"+slug, "", nil, nil, http.StatusOK, &c); err != nil {
 		return nil, err
 	}
 	o := &outline{}
@@ -603,7 +268,7 @@ func courseOutline(ctx context.Context, a *api, slug string) (*outline, error) {
 
 // rightAnswers finds the right options of the quiz (as the API shows it to
 // token's learner) in the shipped course folder, by question and option text.
-func rightAnswers(ctx context.Context, a *api, o *outline, slug, token string) error {
+func rightAnswers(ctx context.Context, a *benchkit.API, o *outline, slug, token string) error {
 	var q struct {
 		Questions []struct {
 			ID      int64  `json:"id"`
@@ -614,7 +279,7 @@ func rightAnswers(ctx context.Context, a *api, o *outline, slug, token string) e
 			} `json:"options"`
 		} `json:"questions"`
 	}
-	if err := a.call(ctx, http.MethodGet, "/api/v1/quizzes/"+strconv.FormatInt(o.quizID, 10), token, nil, nil, http.StatusOK, &q); err != nil {
+	if err := a.Call(ctx, http.MethodGet, "/api/v1/quizzes/"+strconv.FormatInt(o.quizID, 10), token, nil, nil, http.StatusOK, &q); err != nil {
 		return err
 	}
 	list, err := courses.ReadCatalog(catalog.FS, ".")
@@ -676,7 +341,7 @@ type learner struct {
 }
 
 // prepare signs every learner in, enrols it and passes the quiz.
-func prepare(ctx context.Context, a *api, o *outline, slug string, learners []*learner, conc int, rep *report) error {
+func prepare(ctx context.Context, a *benchkit.API, o *outline, slug string, learners []*learner, conc int, rep *report) error {
 	var next atomic.Int64
 	var signIn, enrol, quiz atomic.Int64 // summed nanoseconds
 	var expiresIn atomic.Int64
@@ -690,8 +355,8 @@ func prepare(ctx context.Context, a *api, o *outline, slug string, learners []*l
 			ExpiresIn   int64  `json:"expires_in"`
 		}
 		t0 := time.Now()
-		if err := a.call(ctx, http.MethodPost, "/api/v1/auth/token", "", map[string]string{"Fly-Client-IP": clientAddr(l.idx)},
-			map[string]string{"email": learnerEmail(l.idx), "password": learnerPassword}, http.StatusOK, &tok); err != nil {
+		if err := a.Call(ctx, http.MethodPost, "/api/v1/auth/token", "", map[string]string{"Fly-Client-IP": benchkit.ClientAddr(l.idx)},
+			map[string]string{"email": benchkit.LearnerEmail(l.idx), "password": learnerPassword}, http.StatusOK, &tok); err != nil {
 			return fmt.Errorf("learner %d: %w", l.idx, err)
 		}
 		t1 := time.Now()
@@ -707,7 +372,7 @@ func prepare(ctx context.Context, a *api, o *outline, slug string, learners []*l
 			ID     int64  `json:"id"`
 			Course string `json:"course"`
 		}
-		if err := a.call(ctx, http.MethodPost, "/api/v1/courses/"+slug+"/enrolment", tok.AccessToken, nil, nil, http.StatusCreated, &e); err != nil {
+		if err := a.Call(ctx, http.MethodPost, "/api/v1/courses/"+slug+"/enrolment", tok.AccessToken, nil, nil, http.StatusCreated, &e); err != nil {
 			return fmt.Errorf("learner %d: %w", l.idx, err)
 		}
 		if e.Course != slug || e.ID == 0 {
@@ -728,7 +393,7 @@ func prepare(ctx context.Context, a *api, o *outline, slug string, learners []*l
 			Passed bool `json:"passed"`
 			Score  int  `json:"score"`
 		}
-		if err := a.call(ctx, http.MethodPost, "/api/v1/quizzes/"+strconv.FormatInt(o.quizID, 10)+"/attempts", tok.AccessToken, nil,
+		if err := a.Call(ctx, http.MethodPost, "/api/v1/quizzes/"+strconv.FormatInt(o.quizID, 10)+"/attempts", tok.AccessToken, nil,
 			map[string]any{"answers": o.answers}, http.StatusCreated, &att); err != nil {
 			return fmt.Errorf("learner %d: %w", l.idx, err)
 		}
@@ -756,7 +421,7 @@ func prepare(ctx context.Context, a *api, o *outline, slug string, learners []*l
 					return
 				}
 				if i%500 == 0 {
-					logf("  %d of %d learners signed in and enrolled", i, len(learners))
+					benchkit.Logf("  %d of %d learners signed in and enrolled", i, len(learners))
 				}
 			}
 		}()
@@ -847,19 +512,19 @@ func runLoad(ctx context.Context, o options, base string, out *outline, groups [
 	lctx, cancel := context.WithTimeout(ctx, o.warmup+o.duration+30*time.Second)
 	defer cancel()
 
-	var before, after cpuSample
+	var before, after benchkit.CPUSample
 	var sampled sync.WaitGroup
 	sampled.Add(1)
 	go func() { // CPU meters at the edges of the measured part
 		defer sampled.Done()
-		if sleep(lctx, time.Until(measureFrom)) != nil {
+		if benchkit.Sleep(lctx, time.Until(measureFrom)) != nil {
 			return
 		}
-		before = takeCPU(serverPID, pgName)
-		if sleep(lctx, time.Until(measureTo)) != nil {
+		before = benchkit.TakeCPU(serverPID, pgName)
+		if benchkit.Sleep(lctx, time.Until(measureTo)) != nil {
 			return
 		}
-		after = takeCPU(serverPID, pgName)
+		after = benchkit.TakeCPU(serverPID, pgName)
 	}()
 
 	var completedSeen atomic.Int64
@@ -1008,14 +673,13 @@ func runLoad(ctx context.Context, o options, base string, out *outline, groups [
 	}
 	slices.Sort(lat)
 	r.rate = float64(len(lat)) / o.duration.Seconds() // successful completions per second
-	r.p50 = lat[len(lat)*50/100]
-	r.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	r.p50 = benchkit.Percentile(lat, 50)
+	r.p99 = benchkit.Percentile(lat, 99)
 	r.max = lat[len(lat)-1]
 	n := time.Duration(len(lat))
-	r.clientCPU = (after.self - before.self) / n
-	r.serverCPU = (after.server - before.server) / n
-	r.pgCPU = postgresDelta(before.pg, after.pg) / n
-	r.serverRSS, _ = procRSS(serverPID)
+	use := before.To(after)
+	r.clientCPU, r.serverCPU, r.pgCPU = use.Self/n, use.Server/n, use.PG/n
+	r.serverRSS, _, _ = benchkit.ProcMemory(serverPID)
 	return r, nil
 }
 
@@ -1047,7 +711,7 @@ func (c *checkResult) note(format string, args ...any) {
 
 // checkAPI compares every learner's GET /api/v1/me/enrolments with the
 // answers of the load.
-func checkAPI(ctx context.Context, a *api, o *outline, slug string, learners []*learner, conc int, c *checkResult) error {
+func checkAPI(ctx context.Context, a *benchkit.API, o *outline, slug string, learners []*learner, conc int, c *checkResult) error {
 	nl := len(o.lessons)
 	var mu sync.Mutex
 	var next atomic.Int64
@@ -1070,7 +734,7 @@ func checkAPI(ctx context.Context, a *api, o *outline, slug string, learners []*
 						CompletedAt *string `json:"completed_at"`
 					} `json:"enrolments"`
 				}
-				if err := a.call(ctx, http.MethodGet, "/api/v1/me/enrolments", strings.TrimPrefix(l.auth, "Bearer "), nil, nil, http.StatusOK, &list); err != nil {
+				if err := a.Call(ctx, http.MethodGet, "/api/v1/me/enrolments", strings.TrimPrefix(l.auth, "Bearer "), nil, nil, http.StatusOK, &list); err != nil {
 					errc <- err
 					return
 				}
@@ -1120,13 +784,13 @@ func popcount(x uint64) int {
 
 // checkDatabase reads the progress rows and enrolments directly, after the
 // server has stopped.
-func checkDatabase(ctx context.Context, b *bench, o *outline, slug string, learners []*learner, c *checkResult) error {
+func checkDatabase(ctx context.Context, in *benchkit.Instance, o *outline, slug string, learners []*learner, c *checkResult) error {
 	var sqldb *sql.DB
 	var err error
-	if b.dbURL != "" {
-		sqldb, err = sql.Open("pgx", b.dbURL)
+	if in.DatabaseURL != "" {
+		sqldb, err = sql.Open("pgx", in.DatabaseURL)
 	} else {
-		sqldb, err = sql.Open("sqlite", "file:"+filepath.Join(b.dataDir, "raadzaam.db")+"?mode=ro")
+		sqldb, err = sql.Open("sqlite", "file:"+filepath.Join(in.DataDir, "raadzaam.db")+"?mode=ro")
 	}
 	if err != nil {
 		return err
@@ -1254,171 +918,11 @@ func checkDatabase(ctx context.Context, b *bench, o *outline, slug string, learn
 }
 
 // ---------------------------------------------------------------------------
-// CPU accounting (as in bench/lesson)
-
-const clockTick = 10 * time.Millisecond
-
-// procCPU returns user+system CPU of process pid from /proc/PID/stat.
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no ')'", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * clockTick, nil
-}
-
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// postgresCPU returns the CPU used so far by the PostgreSQL backends of
-// database name, by pid.
-func postgresCPU(name string) map[int]time.Duration {
-	out := map[int]time.Duration{}
-	if name == "" {
-		return out
-	}
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
-		if err != nil || !bytes.HasPrefix(cmd, []byte("postgres: ")) || !bytes.Contains(cmd, []byte(" "+name+" ")) {
-			continue
-		}
-		if t, err := procCPU(pid); err == nil {
-			out[pid] = t
-		}
-	}
-	return out
-}
-
-func postgresDelta(before, after map[int]time.Duration) time.Duration {
-	var d time.Duration
-	for pid, t := range after {
-		d += t - before[pid]
-	}
-	return d
-}
-
-type cpuSample struct {
-	self, server time.Duration
-	pg           map[int]time.Duration
-}
-
-func takeCPU(serverPID int, pgName string) cpuSample {
-	s, _ := procCPU(serverPID)
-	return cpuSample{self: selfCPU(), server: s, pg: postgresCPU(pgName)}
-}
-
-func procRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 3 && f[0] == "VmRSS:" && f[2] == "kB" {
-			v, _ := strconv.ParseInt(f[1], 10, 64)
-			return v * 1024, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// ---------------------------------------------------------------------------
-// PostgreSQL throwaway database (as in bench/catalogue)
-
-func createDatabase(ctx context.Context, adminURL string) (string, string, func() error, error) {
-	u, err := url.Parse(adminURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", "", nil, fmt.Errorf("-pg-admin-url: not a postgres:// URL")
-	}
-	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return "", "", nil, fmt.Errorf("-pg-admin-url: host %q is not loopback", h)
-	}
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		return "", "", nil, err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	name := fmt.Sprintf("raadzaam_bench_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000_000)
-	if _, err := admin.ExecContext(cctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		return "", "", nil, fmt.Errorf("create database: %w", err)
-	}
-	logf("created database %s", name)
-	appURL := *u
-	appURL.Path = "/" + name
-	drop := func() error {
-		defer admin.Close()
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := admin.ExecContext(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		if err != nil { // before PostgreSQL 13
-			_, err = admin.ExecContext(dctx, "DROP DATABASE IF EXISTS "+name)
-		}
-		if err == nil {
-			logf("dropped database %s", name)
-		}
-		return err
-	}
-	return appURL.String(), name, drop, nil
-}
-
-func postgresSettings(ctx context.Context, dsn string) string {
-	d, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return "PostgreSQL"
-	}
-	defer d.Close()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	var v, sc, fs, mc string
-	if err := d.QueryRowContext(ctx, "SELECT current_setting('server_version'), current_setting('synchronous_commit'), current_setting('fsync'), current_setting('max_connections')").Scan(&v, &sc, &fs, &mc); err != nil {
-		return "PostgreSQL"
-	}
-	return fmt.Sprintf("PostgreSQL %s (synchronous_commit=%s, fsync=%s, max_connections=%s)", strings.Fields(v)[0], sc, fs, mc)
-}
-
-// ---------------------------------------------------------------------------
 // The run
 
 type report struct {
 	o          options
-	machine    machine
+	machine    benchkit.Machine
 	database   string
 	lessons    int
 	activities int
@@ -1436,74 +940,36 @@ type report struct {
 }
 
 func run(ctx context.Context, o options, stdout io.Writer) (err error) {
-	sup := newSupervisor()
-	defer sup.stopAll()
-
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return errors.New("not inside the raadzaam module (go env GOMOD is empty)")
-	}
-	root := filepath.Dir(gomod)
-
-	tmp, err := os.MkdirTemp("", "raadzaam-bench-")
+	sup := benchkit.NewSupervisor()
+	defer sup.StopAll()
+	rep := &report{o: o, machine: benchkit.DescribeMachine()}
+	in, err := benchkit.Prepare(ctx, sup, o.db, o.pgAdminURL, false)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	b := &bench{o: o, sup: sup, tmp: tmp, bin: filepath.Join(tmp, "raadzaam"),
-		dataDir: filepath.Join(tmp, "data"), logPath: filepath.Join(tmp, "server.log")}
-	if err := os.Mkdir(b.dataDir, 0o700); err != nil {
-		return err
-	}
-	b.dsn = "sqlite:" + filepath.Join(b.dataDir, "raadzaam.db")
-	rep := &report{o: o, machine: describeMachine()}
-
-	logf("building %s/app", root)
-	var buildOut bytes.Buffer
-	build := exec.Command("go", "build", "-o", b.bin, "./app")
-	build.Dir = root
-	build.Stdout = &buildOut
-	build.Stderr = &buildOut
-	bctx, bcancel := context.WithTimeout(ctx, 5*time.Minute)
-	err = sup.runToEnd(bctx, "go build", build)
-	bcancel()
-	if err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, buildOut.String())
-	}
-
-	rep.database = "SQLite (modernc, file in a fresh RAADZAAM_DATA)"
-	if o.db == "postgres" {
-		dsn, name, drop, cerr := createDatabase(ctx, o.pgAdminURL)
-		if cerr != nil {
-			return cerr
-		}
-		defer func() {
-			sup.stopAll() // the server must have closed its connections first
-			if derr := drop(); derr != nil {
-				logf("drop database: %v", derr)
-				if err == nil {
-					err = derr
-				}
+	defer func() {
+		if cerr := in.Close(); cerr != nil {
+			benchkit.Logf("clean-up: %v", cerr)
+			if err == nil {
+				err = cerr
 			}
-		}()
-		b.dsn, b.dbURL, b.dbName = dsn, dsn, name
-		rep.database = postgresSettings(ctx, dsn) + " on 127.0.0.1 (throwaway database)"
-	}
+		}
+	}()
+	// The learners sign in from addresses of their own (Fly-Client-IP), see
+	// the package comment.
+	in.Env = []string{"RAADZAAM_DEMO=off", benchkit.TrustLoopbackProxy}
+	rep.database = in.Database
 
-	logf("creating %d learners in the database", o.learners)
+	benchkit.Logf("creating %d learners in the database", o.learners)
 	t0 := time.Now()
-	ids, err := createLearners(ctx, b.dsn, o.learners, map[bool]int{true: 8, false: 1}[o.db == "postgres"])
+	ids, err := createLearners(ctx, in.DSN(), o.learners, map[bool]int{true: 8, false: 1}[o.db == "postgres"])
 	if err != nil {
 		return err
 	}
 	rep.created = time.Since(t0)
 
-	logf("starting raadzaam (migrate, seed the catalogue)")
-	s, d, err := b.startServer(ctx)
+	benchkit.Logf("starting raadzaam (migrate, seed the catalogue)")
+	s, d, err := in.Start(ctx, "raadzaam", "/readyz", time.Minute)
 	if err != nil {
 		return err
 	}
@@ -1511,29 +977,29 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 	stopped := false
 	defer func() {
 		if !stopped {
-			_ = sup.stop(s.child, 10*time.Second)
+			_ = in.Stop(s, 10*time.Second)
 		}
 	}()
 
-	a := newAPI(s.base, o.setupConc)
-	defer a.client.CloseIdleConnections()
+	a := benchkit.NewAPI(s.Base, o.setupConc)
+	defer a.Client.CloseIdleConnections()
 	outl, err := courseOutline(ctx, a, o.course)
 	if err != nil {
 		return err
 	}
 	rep.lessons, rep.activities, rep.hasQuiz = len(outl.lessons), outl.activities, outl.quizID != 0
-	logf("course %s: %d activities, %d lessons, quiz %q", o.course, outl.activities, len(outl.lessons), outl.quizKey)
+	benchkit.Logf("course %s: %d activities, %d lessons, quiz %q", o.course, outl.activities, len(outl.lessons), outl.quizKey)
 
 	learners := make([]*learner, o.learners)
 	for i := range learners {
 		learners[i] = &learner{idx: i, userID: ids[i]}
 	}
-	logf("signing in %d learners (argon2id), enrolling them and passing the quiz (%d at a time)", o.learners, o.setupConc)
+	benchkit.Logf("signing in %d learners (argon2id), enrolling them and passing the quiz (%d at a time)", o.learners, o.setupConc)
 	if err := prepare(ctx, a, outl, o.course, learners, o.setupConc, rep); err != nil {
-		return fmt.Errorf("%w\n--- end of %s ---\n%s", err, b.logPath, tail(b.logPath, 1500))
+		return fmt.Errorf("%w\n--- end of %s ---\n%s", err, in.LogPath, benchkit.Tail(in.LogPath, 1500))
 	}
-	logf("set-up took %s: sign-in %s, enrolment %s, quiz %s per learner; tokens valid %s",
-		fmtDur(rep.setupTime), fmtDur(rep.signIn), fmtDur(rep.enrol), fmtDur(rep.quiz), rep.tokenLife)
+	benchkit.Logf("set-up took %s: sign-in %s, enrolment %s, quiz %s per learner; tokens valid %s",
+		benchkit.FmtDur(rep.setupTime), benchkit.FmtDur(rep.signIn), benchkit.FmtDur(rep.enrol), benchkit.FmtDur(rep.quiz), rep.tokenLife)
 	if rep.tokenLife < o.warmup+o.duration+2*time.Minute {
 		return fmt.Errorf("the access tokens are valid %s, too short for the load", rep.tokenLife)
 	}
@@ -1548,41 +1014,39 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 		groups[i%ng].learners = append(groups[i%ng].learners, l)
 	}
 
-	if err := sleep(ctx, time.Second); err != nil {
+	if err := benchkit.Sleep(ctx, time.Second); err != nil {
 		return err
 	}
-	rep.machine.loadavg = loadAvg()
-	logf("load: %d clients, %s warm-up + %s measured, %.0f %% repeats, %d clients per group of learners", o.clients, o.warmup, o.duration, 100*o.repeat, o.share)
-	lr, err := runLoad(ctx, o, s.base, outl, groups, s.cmd.Process.Pid, b.dbName)
+	rep.machine.LoadAvg = benchkit.LoadAvg()
+	benchkit.Logf("load: %d clients, %s warm-up + %s measured, %.0f %% repeats, %d clients per group of learners", o.clients, o.warmup, o.duration, 100*o.repeat, o.share)
+	lr, err := runLoad(ctx, o, s.Base, outl, groups, s.PID(), in.PGName)
 	if err != nil {
-		return fmt.Errorf("%w\n--- end of %s ---\n%s", err, b.logPath, tail(b.logPath, 1500))
+		return fmt.Errorf("%w\n--- end of %s ---\n%s", err, in.LogPath, benchkit.Tail(in.LogPath, 1500))
 	}
 	rep.load = lr
-	logf("  %.0f completions/s, p50 %s, p99 %s, %d errors, %d first / %d repeat in the measured part",
-		lr.rate, fmtDur(lr.p50), fmtDur(lr.p99), lr.errors, lr.firsts, lr.repeats)
+	benchkit.Logf("  %.0f completions/s, p50 %s, p99 %s, %d errors, %d first / %d repeat in the measured part",
+		lr.rate, benchkit.FmtDur(lr.p50), benchkit.FmtDur(lr.p99), lr.errors, lr.firsts, lr.repeats)
 	for _, m := range lr.errorSamples {
-		logf("  error: %s", m)
+		benchkit.Logf("  error: %s", m)
 	}
-	select {
-	case <-s.done:
-		return fmt.Errorf("raadzaam exited during the load: %v\n%s", s.err, tail(b.logPath, 2000))
-	default:
+	if done, werr := s.Exited(); done {
+		return fmt.Errorf("raadzaam exited during the load: %v\n%s", werr, benchkit.Tail(in.LogPath, 2000))
 	}
 
-	logf("checking every learner's GET /api/v1/me/enrolments")
+	benchkit.Logf("checking every learner's GET /api/v1/me/enrolments")
 	rep.check.learners = len(learners)
 	if err := checkAPI(ctx, a, outl, o.course, learners, o.setupConc, &rep.check); err != nil {
 		return err
 	}
-	a.client.CloseIdleConnections()
-	logf("stopping raadzaam, reading the database")
-	rep.stopErr = sup.stop(s.child, 10*time.Second)
+	a.Client.CloseIdleConnections()
+	benchkit.Logf("stopping raadzaam, reading the database")
+	rep.stopErr = in.Stop(s, 10*time.Second)
 	stopped = true
-	if err := checkDatabase(ctx, b, outl, o.course, learners, &rep.check); err != nil {
+	if err := checkDatabase(ctx, in, outl, o.course, learners, &rep.check); err != nil {
 		return err
 	}
 	for _, n := range rep.check.notes {
-		logf("  check: %s", n)
+		benchkit.Logf("  check: %s", n)
 	}
 	rep.write(stdout)
 	return nil
@@ -1591,60 +1055,12 @@ func run(ctx context.Context, o options, stdout io.Writer) (err error) {
 // ---------------------------------------------------------------------------
 // Machine and report
 
-type machine struct {
-	cpus    int
-	model   string
-	memory  int64
-	kernel  string
-	loadavg string
-}
-
-func loadAvg() string {
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			return strings.Join(f[:3], " ")
-		}
-	}
-	return "unknown"
-}
-
-func describeMachine() machine {
-	m := machine{cpus: runtime.NumCPU(), model: "unknown CPU", loadavg: loadAvg()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				m.memory = kb * 1024
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.kernel = strings.TrimSpace(string(b))
-	}
-	return m
-}
-
-func yesNo(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "**no**"
-}
-
 func (r *report) write(w io.Writer) {
 	m, l, c, o := r.machine, r.load, r.check, r.o
 	pg := o.db == "postgres"
 	fmt.Fprintf(w, "### %s — %s\n\n", o.db, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "- Machine: %d × %s, %s RAM, Linux %s, load average before the load %s\n",
-		m.cpus, m.model, fmtGiB(m.memory), m.kernel, m.loadavg)
+		m.CPUs, m.Model, benchkit.FmtGiB(m.Memory), m.Kernel, m.LoadAvg)
 	fmt.Fprintf(w, "- Database: %s; %s, %s/%s\n", r.database, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	quiz := ""
 	if r.hasQuiz {
@@ -1653,22 +1069,22 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "- Load: %d clients (Go net/http in the benchmark process, one keep-alive connection each, `Accept-Encoding: gzip`), "+
 		"`POST /api/v1/lessons/{id}/completion` with `Authorization: Bearer …`; %s learners enrolled in `%s` "+
 		"(%d activities: %d lessons%s), %d clients per group of learners; %.0f %% repeats; %s warm-up, then %s measured\n\n",
-		o.clients, fmtInt(int64(o.learners)), o.course, r.activities, r.lessons, quiz, o.share, 100*o.repeat, o.warmup, o.duration)
+		o.clients, benchkit.FmtInt(int64(o.learners)), o.course, r.activities, r.lessons, quiz, o.share, 100*o.repeat, o.warmup, o.duration)
 
 	fmt.Fprintln(w, "| Measure | Result | Goal | Met |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	fmt.Fprintf(w, "| Completions answered 200 per second | %s/s (p50 %s, p99 %s, max %s) | ≥ %s/s | %s |\n",
-		fmtInt(int64(math.Round(l.rate))), fmtDur(l.p50), fmtDur(l.p99), fmtDur(l.max), fmtInt(goalRate), yesNo(l.rate >= goalRate))
+		benchkit.FmtInt(int64(math.Round(l.rate))), benchkit.FmtDur(l.p50), benchkit.FmtDur(l.p99), benchkit.FmtDur(l.max), benchkit.FmtInt(goalRate), benchkit.YesNo(l.rate >= goalRate))
 	fmt.Fprintf(w, "| Errors (transport, non-200, wrong answer), warm-up included | %d of %s requests | 0 | %s |\n",
-		l.errors, fmtInt(l.total), yesNo(l.errors == 0))
+		l.errors, benchkit.FmtInt(l.total), benchkit.YesNo(l.errors == 0))
 	fmt.Fprintf(w, "| Progress rows = distinct (learner, lesson) pairs answered 200 | %s rows, %s pairs (%d missing, %d extra); quiz rows %s of %s | equal | %s |\n",
-		fmtInt(int64(c.rows)), fmtInt(int64(c.pairs)), c.missing, c.extra, fmtInt(int64(c.quizRows)), fmtInt(int64(c.learners)),
-		yesNo(c.missing == 0 && c.extra == 0 && c.rows == c.pairs && c.quizRows == c.learners))
+		benchkit.FmtInt(int64(c.rows)), benchkit.FmtInt(int64(c.pairs)), c.missing, c.extra, benchkit.FmtInt(int64(c.quizRows)), benchkit.FmtInt(int64(c.learners)),
+		benchkit.YesNo(c.missing == 0 && c.extra == 0 && c.rows == c.pairs && c.quizRows == c.learners))
 	fmt.Fprintf(w, "| Enrolments completed exactly once, by the last activity's own transaction | %s completed, %s expected; %d too early, %d never, %d only later (by a repeat), %d answers disagreeing | all | %s |\n",
-		fmtInt(int64(c.completed)), fmtInt(int64(c.wantCompleted)), c.wrongCompleted, c.notCompleted, c.timeMismatch, c.answerConflicts,
-		yesNo(c.completed == c.wantCompleted && c.wrongCompleted == 0 && c.notCompleted == 0 && c.timeMismatch == 0 && c.answerConflicts == 0))
+		benchkit.FmtInt(int64(c.completed)), benchkit.FmtInt(int64(c.wantCompleted)), c.wrongCompleted, c.notCompleted, c.timeMismatch, c.answerConflicts,
+		benchkit.YesNo(c.completed == c.wantCompleted && c.wrongCompleted == 0 && c.notCompleted == 0 && c.timeMismatch == 0 && c.answerConflicts == 0))
 	fmt.Fprintf(w, "| `GET /api/v1/me/enrolments` agrees (progress, status, completed_at), every learner | %d disagree | 0 | %s |\n",
-		c.apiMismatch, yesNo(c.apiMismatch == 0))
+		c.apiMismatch, benchkit.YesNo(c.apiMismatch == 0))
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "Also measured:")
@@ -1678,20 +1094,20 @@ func (r *report) write(w io.Writer) {
 		share = 100 * float64(l.repeats) / float64(l.firsts+l.repeats)
 	}
 	fmt.Fprintf(w, "- Measured part: %s completions answered 200: %s first, %s repeats (%.1f %%); whole load %s requests, %s first completions\n",
-		fmtInt(l.firsts+l.repeats), fmtInt(l.firsts), fmtInt(l.repeats), share, fmtInt(l.total), fmtInt(l.totalFirsts))
+		benchkit.FmtInt(l.firsts+l.repeats), benchkit.FmtInt(l.firsts), benchkit.FmtInt(l.repeats), share, benchkit.FmtInt(l.total), benchkit.FmtInt(l.totalFirsts))
 	if l.exhausted > 0 {
-		fmt.Fprintf(w, "- **%s requests wanted a first completion when their group had none left** and repeated one instead: raise `-learners`\n", fmtInt(l.exhausted))
+		fmt.Fprintf(w, "- **%s requests wanted a first completion when their group had none left** and repeated one instead: raise `-learners`\n", benchkit.FmtInt(l.exhausted))
 	}
-	fmt.Fprintf(w, "- Enrolments seen completed in answers during the load: %s\n", fmtInt(l.completedRuns))
-	cpu := fmt.Sprintf("- CPU per completion (measured part): raadzaam %s, benchmark client %s", fmtDur(l.serverCPU), fmtDur(l.clientCPU))
+	fmt.Fprintf(w, "- Enrolments seen completed in answers during the load: %s\n", benchkit.FmtInt(l.completedRuns))
+	cpu := fmt.Sprintf("- CPU per completion (measured part): raadzaam %s, benchmark client %s", benchkit.FmtDur(l.serverCPU), benchkit.FmtDur(l.clientCPU))
 	if pg {
-		cpu += fmt.Sprintf(", PostgreSQL backends %s", fmtDur(l.pgCPU))
+		cpu += fmt.Sprintf(", PostgreSQL backends %s", benchkit.FmtDur(l.pgCPU))
 	}
 	fmt.Fprintln(w, cpu)
-	fmt.Fprintf(w, "- raadzaam after the load: VmRSS %s\n", fmtMB(l.serverRSS))
+	fmt.Fprintf(w, "- raadzaam after the load: VmRSS %s\n", benchkit.FmtMB(l.serverRSS))
 	fmt.Fprintf(w, "- Set-up (not timed): %s learner accounts created in the database in %s; start on that database (migrate, seed the catalogue) %s; "+
 		"per learner `POST /api/v1/auth/token` %s, enrolment %s, quiz %s (%d at a time, %s in all); the API access token is valid %s\n",
-		fmtInt(int64(o.learners)), fmtDur(r.created), fmtDur(r.firstStart), fmtDur(r.signIn), fmtDur(r.enrol), fmtDur(r.quiz), o.setupConc, fmtDur(r.setupTime), r.tokenLife)
+		benchkit.FmtInt(int64(o.learners)), benchkit.FmtDur(r.created), benchkit.FmtDur(r.firstStart), benchkit.FmtDur(r.signIn), benchkit.FmtDur(r.enrol), benchkit.FmtDur(r.quiz), o.setupConc, benchkit.FmtDur(r.setupTime), r.tokenLife)
 	if r.stopErr != nil {
 		fmt.Fprintf(w, "- Stopping raadzaam after the load: %v\n", r.stopErr)
 	}
@@ -1701,38 +1117,4 @@ func (r *report) write(w io.Writer) {
 	for _, e := range l.errorSamples {
 		fmt.Fprintf(w, "- Error: `%s`\n", strings.ReplaceAll(e, "`", "'"))
 	}
-}
-
-func fmtDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.2f s", d.Seconds())
-	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
-	}
-}
-
-func fmtMB(b int64) string  { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
-func fmtGiB(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
-
-// fmtInt writes n with thousands separators: 12,345.
-func fmtInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
