@@ -746,6 +746,13 @@ func TestEditorPublishAndVersions(t *testing.T) {
 			if resp, _ := anon.do(http.MethodGet, "/api/v1/courses/"+slug, nil); resp.StatusCode != 404 {
 				t.Errorf("API of an unpublished course: %d, want 404", resp.StatusCode)
 			}
+			// Nobody can enrol in a course that has only a draft.
+			if resp, _ := learnPost(learner, "/cursussen/"+slug+"/inschrijven", nil); resp.StatusCode != 404 {
+				t.Errorf("enrolling in an unpublished course: %d, want 404", resp.StatusCode)
+			}
+			if list, err := a.learning.Enrolments(ctx, lu.ID); err != nil || len(list) != 0 {
+				t.Errorf("enrolments after enrolling in an unpublished course: %v %v", list, err)
+			}
 
 			editorAddLesson(t, c, slug, moduleID, "Welkom", "Dit is versie een van de les.")
 			editorAddLesson(t, c, slug, moduleID, "Verdieping", "Meer over de raad.")

@@ -146,12 +146,15 @@ func (a *application) handleEnrol(c *fiber.Ctx) error {
 	}
 	slug = strings.Clone(slug)
 	ctx := c.UserContext()
-	course, err := a.courses.CourseBySlug(ctx, slug)
+	// The id is all enrolling needs (Enrol finds the published version and
+	// answers ENOTFOUND without one): not the whole course, which made this
+	// the heaviest request of the learner journey (BENCHMARKS.md, issue 8).
+	courseID, err := a.editor.CourseIDBySlug(ctx, slug)
 	if err != nil {
 		return err
 	}
 	u := userFrom(c)
-	if _, created, err := a.learning.Enrol(ctx, u.ID, course.ID); err != nil {
+	if _, created, err := a.learning.Enrol(ctx, u.ID, courseID); err != nil {
 		return err
 	} else if created {
 		a.auth.record(ctx, courses.AuditEvent{ActorID: u.ID, Action: "enrolment.created", Subject: "course:" + slug, RequestID: requestIDFrom(c)})
