@@ -169,11 +169,10 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 	if err != nil {
 		return err
 	}
-	counts := func(dim courses.StatsDimension) ([]courses.StatsCount, courses.StatsCount) {
-		return slices.Clone(all[dim]), totals[dim]
-	}
-	for _, dim := range dims {
-		rows, total := counts(dim)
+	// table suppresses the counts of dim, labelled and in their order, with
+	// the totals hidden that must be.
+	table := func(dim courses.StatsDimension, hidden courses.TotalHidden) courses.StatsTable {
+		rows, total := slices.Clone(all[dim]), totals[dim]
 		if dim == courses.ByMonth {
 			rows = fillMonths(rows, r.Filter.From, r.Filter.To)
 		}
@@ -182,8 +181,10 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 		}
 		sortStats(dim, rows)
 		total.Label = l.T("stats.total")
-		t := courses.Suppress(dim, rows, total, hidden)
-		r.Tables = append(r.Tables, t)
+		return courses.Suppress(dim, rows, total, hidden)
+	}
+	for _, dim := range dims {
+		r.Tables = append(r.Tables, table(dim, hidden))
 	}
 	// Every table has the same total; the most protected one is shown.
 	r.Total = r.Tables[0].Total
@@ -199,19 +200,9 @@ func (a *application) statsReportFor(ctx context.Context, l *Locale, r *statsRep
 	}
 	// A total hidden in one table is hidden in all: otherwise another
 	// table's total would give it away.
-	for i := range r.Tables {
-		t := &r.Tables[i]
+	for i, t := range r.Tables {
 		if r.Total.Enrolled.Suppressed != t.Total.Enrolled.Suppressed || r.Total.Completed.Suppressed != t.Total.Completed.Suppressed {
-			rows, total := counts(t.Dimension)
-			if t.Dimension == courses.ByMonth {
-				rows = fillMonths(rows, r.Filter.From, r.Filter.To)
-			}
-			for j := range rows {
-				rows[j].Label = label(t.Dimension, rows[j].Key)
-			}
-			sortStats(t.Dimension, rows)
-			total.Label = l.T("stats.total")
-			*t = courses.Suppress(t.Dimension, rows, total, courses.TotalHidden{Enrolled: r.Total.Enrolled.Suppressed, Completed: r.Total.Completed.Suppressed})
+			r.Tables[i] = table(t.Dimension, courses.TotalHidden{Enrolled: r.Total.Enrolled.Suppressed, Completed: r.Total.Completed.Suppressed})
 		}
 	}
 	if r.Full && r.Filter.Province == "" {
